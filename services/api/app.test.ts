@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Alert, ServerEvent, ServerToClientEvents } from '../schemas/api.ts';
+import { openSqliteStore } from '../store/sqliteStore.ts';
+import { silentLogger } from '../util/logger.ts';
+import { createApp } from './app.ts';
+
+const alert = (id: string, at: string): Alert => ({
+  id,
+  type: 'hotspot',
+  status: 'open',
+  cameraId: 'cam-1',
+  cameraName: 'Cam 1',
+  presetId: null,
+  firstSeenAt: at,
+  lastSeenAt: at,
+  closedAt: null,
+  peakScore: 0.9,
+  box: { x: 1, y: 2, w: 3, h: 4 },
+  frameWidth: 320,
+  frameHeight: 256,
+  hits: 2,
+  snapshotUrl: `/api/alerts/${id}/snapshot.jpg`,
+});
+
+const cleanup: (() => void)[] = [];
+afterEach(() => cleanup.splice(0).forEach((f) => f()));
+
+async function setup() {
+  const store = openSqliteStore(':memory:');
+  const { app, attach } = createApp({
+    store,
+    evidence: { writeSnapshot: () => undefined, readSnapshot: (id) => (id === 'a1' ? Buffer.from([0xff, 0xd8]) : null) },
+    health: () => ({ status: 'ok', startedAt: '2026-01-01T00:00:00.000Z', models: [], cameras: [] }),
+    log: silentLogger(),
+  });
+  const server: Server = createServer(app);
+  const { io, publish } = attach(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  cleanup.push(() => {
+    void io.close();
+    server.close();
+  });
+  const add = (a: Alert) => publish(store.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a }));
+  return { base, add, store };
+}
+
+function connect(base: string, lastEventId: number) {
+  const received: ServerEvent[] = [];
+  const socket: Socket<ServerToClientEvents> = ioClient(base, { auth: { lastEventId }, transports: ['websocket'], forceNew: true });
+  cleanup.push(() => socket.close());
+  socket.on('event', (e) => received.push(e));
+  const done = new Promise<{ lastEventId: number; replayed: number }>((r) => socket.once('replay.done', r));
+  return { socket, received, done };
+}
+
+describe('createApp HTTP', () => {
+  it('lists alerts newest first, filters by status and validates the query', async () => {
+    const { base, add } = await setup();
+    add(alert('a1', '2026-01-01T00:00:00.000Z'));
+    add(alert('a2', '2026-01-01T00:05:00.000Z'));
+    const res = await fetch(`${base}/api/alerts?status=open`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { alerts: Alert[] };
+    expect(body.alerts.map((a) => a.id)).toEqual(['a2', 'a1']);
+    const bad = await fetch(`${base}/api/alerts?status=maybe`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('bad_query');
+    expect((await fetch(`${base}/api/alerts?bogus=1`)).status).toBe(400);
+  });
+
+  it('serves snapshots and 404s unknown alerts and endpoints as JSON', async () => {
+    const { base, add } = await setup();
+    add(alert('a1', '2026-01-01T00:00:00.000Z'));
+    const snap = await fetch(`${base}/api/alerts/a1/snapshot.jpg`);
+    expect(snap.headers.get('content-type')).toBe('image/jpeg');
+    expect((await fetch(`${base}/api/alerts/nope`)).status).toBe(404);
+    const missing = await fetch(`${base}/api/nothing`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
+
+describe('socket replay', () => {
+  it('replays missed events once, then delivers live ones in order', async () => {
+    const { base, add } = await setup();
+    add(alert('a1', '2026-01-01T00:00:00.000Z'));
+    add(alert('a2', '2026-01-01T00:01:00.000Z'));
+    const c = connect(base, 1);
+    expect(await c.done).toEqual({ lastEventId: 2, replayed: 1 });
+    add(alert('a3', '2026-01-01T00:02:00.000Z'));
+    await expect.poll(() => c.received.length).toBe(2);
+    expect(c.received.map((e) => e.id)).toEqual([2, 3]);
+    const fresh = connect(base, 0);
+    await fresh.done;
+    expect(fresh.received.map((e) => e.id)).toEqual([1, 2, 3]);
+  });
+
+  it('treats malformed auth as a client without history', async () => {
+    const { base, add } = await setup();
+    add(alert('a1', '2026-01-01T00:00:00.000Z'));
+    const c = connect(base, -5);
+    expect((await c.done).replayed).toBe(1);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * HTTP + socket.io composition. `createApp(deps)` builds the express app and a socket attacher but never
+ * listens: main.ts (or a test) owns the http.Server. Routes are thin: parse with zod, call a repository or
+ * service, serialise.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { existsSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import path from 'node:path';
+import { Server as SocketServer } from 'socket.io';
+import { AlertListQuery, SocketAuth, type ClientToServerEvents, type HealthResponse, type ServerEvent, type ServerToClientEvents } from '../schemas/api.ts';
+import type { EvidenceStore } from '../events/evidenceStore.ts';
+import type { AlertRepository, EventRepository } from '../store/repository.ts';
+import type { Logger } from '../util/logger.ts';
+
+export interface AppDeps {
+  store: AlertRepository & EventRepository;
+  evidence: EvidenceStore;
+  health: () => HealthResponse;
+  log: Logger;
+  /** Built SPA (web/dist); when absent, `/` answers 503 with a hint. */
+  webDir?: string;
+  /** Prometheus text exposition, if enabled. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+export interface App {
+  app: express.Express;
+  /** Attaches socket.io to a server the caller created. @returns the socket server and a publisher. */
+  attach(server: HttpServer): { io: SocketServer<ClientToServerEvents, ServerToClientEvents>; publish: (e: ServerEvent) => void };
+}
+
+/** Events sent per replay page. */
+const REPLAY_PAGE = 500;
+const LIVE_ROOM = 'live';
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function createApp(deps: AppDeps): App {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.get('/api/health', (_req, res) => {
+    res.json(deps.health());
+  });
+
+  app.get('/api/alerts', (req, res) => {
+    const q = AlertListQuery.safeParse(req.query);
+    if (!q.success) throw new HttpError(400, 'bad_query', 'invalid query', q.error.issues);
+    res.json({ alerts: deps.store.listAlerts(q.data) });
+  });
+
+  app.get('/api/alerts/:id', (req, res) => {
+    const a = deps.store.getAlert(req.params['id'] ?? '');
+    if (!a) throw new HttpError(404, 'not_found', 'alert not found');
+    res.json(a);
+  });
+
+  app.get('/api/alerts/:id/snapshot.jpg', (req, res) => {
+    const jpeg = deps.evidence.readSnapshot(req.params['id'] ?? '');
+    if (!jpeg) throw new HttpError(404, 'not_found', 'snapshot not found');
+    res.type('image/jpeg').set('Cache-Control', 'no-cache').send(jpeg);
+  });
+
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.get('/metrics', (_req, res, next) => {
+      metrics()
+        .then((m) => res.type(m.contentType).send(m.body))
+        .catch(next);
+    });
+  }
+
+  app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
+
+  const webDir = deps.webDir;
+  if (webDir && existsSync(path.join(webDir, 'index.html'))) {
+    app.use(express.static(webDir, { index: 'index.html', maxAge: '1h' }));
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => res.sendFile(path.join(webDir, 'index.html')));
+  } else {
+    app.get('/', (_req, res) => {
+      res.status(503).type('text/plain').send('Web console not built: run `npm run build:web`.');
+    });
+  }
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof HttpError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+      return;
+    }
+    deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'request failed');
+    res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
+  });
+
+  return {
+    app,
+    attach(server) {
+      const io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false });
+      io.on('connection', (socket) => {
+        const auth = SocketAuth.safeParse(socket.handshake.auth ?? {});
+        let cursor = auth.success ? (auth.data.lastEventId ?? 0) : 0;
+        // Replay synchronously (the store is synchronous) and only then join the live room: no event can be
+        // published in between, so each event is delivered exactly once, in id order.
+        let replayed = 0;
+        for (;;) {
+          const page = deps.store.eventsAfter(cursor, REPLAY_PAGE);
+          for (const e of page) socket.emit('event', e);
+          replayed += page.length;
+          if (page.length < REPLAY_PAGE) break;
+          cursor = page[page.length - 1]!.id;
+        }
+        socket.join(LIVE_ROOM);
+        socket.emit('replay.done', { lastEventId: deps.store.lastEventId(), replayed });
+      });
+      return { io, publish: (e) => void io.to(LIVE_ROOM).emit('event', e) };
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The IO loop of one camera: runs the sampling ffmpeg, parses its frames, restarts it on exit or stall.
+ *
+ * Rules (pure parts live in ffmpegArgs.ts, ppmStream.ts, supervision.ts):
+ * - any ffmpeg exit, code 0 included, is a failure (an RTSP client exits 0 when the server goes away);
+ * - a frame watchdog restarts ffmpeg after `stallTimeoutS` without a frame;
+ * - restarts back off exponentially with jitter; the attempt counter resets after a frame arrives;
+ * - one camera's failures never touch another camera: each worker has its own process and timers.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { CameraStatus } from '../schemas/api.ts';
+import type { CameraConfig } from '../schemas/config.ts';
+import type { Clock } from '../util/clock.ts';
+import { redactUrl, type Logger } from '../util/logger.ts';
+import { buildCaptureArgs, type DecodeMode } from './ffmpegArgs.ts';
+import { PpmStreamParser, type RgbImage } from './ppmStream.ts';
+import { spawnSupervised, stopChild } from './processes.ts';
+import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffPolicy } from './supervision.ts';
+
+/** One sampled frame: the unit that flows through detect → track → alert. */
+export interface SampledFrame {
+  cameraId: string;
+  /** PTZ preset the camera was on, or null for a fixed camera / unknown preset. */
+  presetId: string | null;
+  /** Server-side UTC time the frame was received, epoch ms. */
+  capturedAt: number;
+  /** Per-camera sequence number, from 1. */
+  seq: number;
+  image: RgbImage;
+}
+
+export interface WorkerStatus {
+  status: CameraStatus;
+  since: number;
+  lastFrameAt: number | null;
+  framesSampled: number;
+  restarts: number;
+  lastError: string | null;
+}
+
+export interface CameraWorkerDeps {
+  clock: Clock;
+  log: Logger;
+  /** Called for each frame; must not throw. */
+  onFrame: (f: SampledFrame) => void;
+  onStatus: (s: WorkerStatus) => void;
+  ffmpegPath?: string;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+}
+
+export class CameraWorker {
+  private child: ChildProcess | null = null;
+  private stopped = true;
+  private attempt = 0;
+  private seq = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private state: WorkerStatus;
+
+  constructor(
+    readonly camera: CameraConfig,
+    private readonly deps: CameraWorkerDeps,
+    private readonly decodeMode: DecodeMode = 'all',
+  ) {
+    this.state = { status: 'starting', since: deps.clock.now(), lastFrameAt: null, framesSampled: 0, restarts: 0, lastError: null };
+  }
+
+  get status(): WorkerStatus {
+    return { ...this.state };
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.setStatus('starting', null);
+    this.spawn();
+  }
+
+  /** Stops ffmpeg (SIGTERM, then SIGKILL) and all timers. Resolves once the process has exited. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    const c = this.child;
+    this.child = null;
+    if (c) await stopChild(c);
+  }
+
+  private spawn(): void {
+    const args = buildCaptureArgs({
+      url: this.camera.url,
+      sampleIntervalMs: this.camera.sampleIntervalMs,
+      decodeMode: this.decodeMode,
+      ioTimeoutMs: Math.min(this.camera.stallTimeoutS * 1000, 5000),
+    });
+    const child = spawnSupervised(this.deps.ffmpegPath ?? 'ffmpeg', args);
+    this.child = child;
+    const parser = new PpmStreamParser();
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      let frames: RgbImage[];
+      try {
+        frames = parser.push(chunk);
+      } catch (e) {
+        this.deps.log.error({ err: (e as Error).message }, 'bad frame stream from ffmpeg; restarting');
+        void stopChild(child);
+        return;
+      }
+      for (const image of frames) this.frame(image);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    child.once('error', (e) => {
+      this.deps.log.error({ err: redactUrl(e.message) }, 'cannot start ffmpeg');
+    });
+    child.once('close', (code, signal) => {
+      if (this.child !== child) return; // stopped or replaced
+      this.child = null;
+      this.clearWatchdog();
+      if (this.stopped) return;
+      const reason = redactUrl(stderr.trim().split('\n').slice(-2).join(' | ')) || `ffmpeg exited (code ${code}, signal ${signal})`;
+      const kind = classifyFailure(stderr);
+      const next = kind === 'auth_failed' ? 'auth_failed' : this.state.status === 'stalled' ? 'stalled' : 'offline';
+      this.setStatus(next, reason);
+      this.scheduleRestart();
+    });
+    this.armWatchdog();
+  }
+
+  private frame(image: RgbImage): void {
+    const now = this.deps.clock.now();
+    this.attempt = 0;
+    this.state.lastFrameAt = now;
+    this.state.framesSampled++;
+    if (this.state.status !== 'online') this.setStatus('online', null);
+    this.armWatchdog();
+    this.deps.onFrame({ cameraId: this.camera.id, presetId: null, capturedAt: now, seq: ++this.seq, image });
+  }
+
+  /** Restart when no frame arrives for stallTimeoutS (the first frame may take longer: RTSP setup + GOP). */
+  private armWatchdog(): void {
+    this.clearWatchdog();
+    const first = this.state.lastFrameAt === null || this.state.status !== 'online';
+    const ms = this.camera.stallTimeoutS * 1000 + (first ? 10_000 : 0) + this.camera.sampleIntervalMs;
+    this.watchdog = setTimeout(() => {
+      const c = this.child;
+      if (!c || this.stopped) return;
+      this.deps.log.warn({ timeoutMs: ms }, 'no frame within the stall timeout; restarting ffmpeg');
+      this.setStatus(this.state.status === 'online' ? 'stalled' : this.state.status === 'starting' ? 'offline' : this.state.status, 'no frame within stall timeout');
+      void stopChild(c, 1000);
+    }, ms);
+    this.watchdog.unref();
+  }
+
+  private scheduleRestart(): void {
+    const delay = backoffDelay(this.attempt++, this.deps.backoff ?? DEFAULT_BACKOFF, (this.deps.random ?? Math.random)());
+    this.state.restarts++;
+    this.deps.log.info({ delayMs: delay, attempt: this.attempt }, 'restarting ffmpeg after backoff');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.stopped) this.spawn();
+    }, delay);
+  }
+
+  private setStatus(status: CameraStatus, error: string | null): void {
+    if (error !== null) this.state.lastError = error;
+    if (status === this.state.status && error === null) return;
+    const changed = status !== this.state.status;
+    if (changed) {
+      this.state.status = status;
+      this.state.since = this.deps.clock.now();
+      this.deps.log.info({ status, error }, 'camera status');
+      this.deps.onStatus(this.status);
+    }
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
+  private clearTimers(): void {
+    this.clearWatchdog();
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Adapter that runs the demo RTSP server (services/demo/rtsp_server.py, GStreamer) with one looping feeder per
+ * demo stream. Used by `npm start` on the embedded default and by the medium/e2e tests.
+ */
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { buildLoopFeederArgs } from '../capture/ffmpegArgs.ts';
+import { spawnSupervised, stopChild } from '../capture/processes.ts';
+import type { DemoStream } from '../schemas/config.ts';
+import type { Logger } from '../util/logger.ts';
+
+export interface DemoRtspServer {
+  /** rtsp://127.0.0.1:<port>/<mount> per mount. */
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** First UDP port used for feeder → server transport (one per stream). */
+const UDP_BASE = 21000;
+
+/**
+ * Starts the server and waits for it to print READY.
+ * @param baseDir directory that clip paths are relative to.
+ * @throws Error when python3-gi / gst-rtsp-server are missing or the port is taken (message includes stderr).
+ */
+export async function startDemoRtspServer(opts: {
+  port: number;
+  baseDir: string;
+  streams: DemoStream[];
+  log: Logger;
+  python?: string;
+  udpBase?: number;
+  ffmpegPath?: string;
+}): Promise<DemoRtspServer> {
+  const udpBase = opts.udpBase ?? UDP_BASE + (opts.port % 1000) * 20;
+  const streams = opts.streams.map((s, i) => ({
+    mount: s.mount,
+    udpPort: udpBase + i,
+    feeder: [opts.ffmpegPath ?? 'ffmpeg', ...buildLoopFeederArgs(path.resolve(opts.baseDir, s.clip), udpBase + i)],
+  }));
+  const script = path.join(import.meta.dirname, 'rtsp_server.py');
+  const child: ChildProcess = spawnSupervised(opts.python ?? '/usr/bin/python3', [script, JSON.stringify({ port: opts.port, streams })]);
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    const text = c.toString('utf8');
+    stderr = (stderr + text).slice(-4000);
+    for (const line of text.split('\n').filter(Boolean)) opts.log.warn({ component: 'demo-rtsp' }, line);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo RTSP server did not start within 20 s: ${stderr}`)), 20_000);
+    child.stdout?.on('data', (c: Buffer) => {
+      const s = c.toString('utf8');
+      if (s.includes('READY')) {
+        clearTimeout(timer);
+        resolve();
+      } else if (s.includes('ERROR')) {
+        clearTimeout(timer);
+        reject(new Error(`demo RTSP server: ${s.trim()}`));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo RTSP server exited (code ${code}): ${stderr.trim() || 'no output'}`));
+    });
+  });
+  opts.log.info({ component: 'demo-rtsp', port: opts.port, mounts: streams.map((s) => s.mount) }, 'demo RTSP server ready');
+  return {
+    urls: Object.fromEntries(streams.map((s) => [s.mount, `rtsp://127.0.0.1:${opts.port}/${s.mount}`])),
+    stop: () => stopChild(child, 3000),
+  };
+}

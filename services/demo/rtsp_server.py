@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""TowerWatch demo RTSP server (GStreamer gst-rtsp-server via PyGObject).
+
+Serves one RTSP mount per demo stream. Each mount reads MPEG-TS over UDP from a loopback port and repacketises
+the H.264 elementary stream into RTP without re-encoding. A feeder (ffmpeg -re -stream_loop -1 -c copy) per
+stream, started and restarted by this script, loops the clip into that UDP port.
+
+Both this process and its feeders die with their parent (PR_SET_PDEATHSIG), so nothing outlives TowerWatch.
+
+Usage: rtsp_server.py CONFIG_JSON
+CONFIG_JSON = {"port": 8554, "streams": [{"mount": "cam", "udpPort": 20000, "feeder": ["ffmpeg", ...]}]}
+Prints "READY <port>" on stdout once the server is attached.
+"""
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+PR_SET_PDEATHSIG = 1
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+
+
+def die_with_parent():
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    die_with_parent()
+    parent = os.getppid()
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(cfg["port"]))
+    mounts = server.get_mount_points()
+    for s in cfg["streams"]:
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(
+            "( udpsrc port=%d buffer-size=4194304 caps=\"video/mpegts,systemstream=(boolean)true,packetsize=(int)188\" "
+            "! tsdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=1 )" % s["udpPort"]
+        )
+        factory.set_shared(True)
+        mounts.add_factory("/" + s["mount"], factory)
+    if server.attach(None) == 0:
+        print("ERROR cannot bind port %d" % cfg["port"], flush=True)
+        sys.exit(2)
+
+    feeders = {}
+
+    def start_feeder(s):
+        feeders[s["mount"]] = subprocess.Popen(
+            s["feeder"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=die_with_parent
+        )
+
+    for s in cfg["streams"]:
+        start_feeder(s)
+
+    def watch():
+        if os.getppid() != parent:
+            shutdown()
+            return False
+        for s in cfg["streams"]:
+            p = feeders[s["mount"]]
+            if p.poll() is not None:
+                print("feeder %s exited with %s; restarting" % (s["mount"], p.returncode), file=sys.stderr, flush=True)
+                start_feeder(s)
+        return True
+
+    loop = GLib.MainLoop()
+
+    def shutdown(*_):
+        for p in feeders.values():
+            if p.poll() is None:
+                p.kill()
+        for p in feeders.values():
+            try:
+                p.wait(timeout=2)
+            except Exception:
+                pass
+        loop.quit()
+
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, lambda: (shutdown(), False)[1])
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, lambda: (shutdown(), False)[1])
+    GLib.timeout_add(500, watch)
+    print("READY %d" % cfg["port"], flush=True)
+    loop.run()
+
+
+if __name__ == "__main__":
+    main()

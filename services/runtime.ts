@@ -1,0 +1,216 @@
+/**
+ * Composition root: wires config, store, models, demo RTSP server, camera workers, alert service and the
+ * HTTP/socket server. `startTowerWatch` is what `npm start` runs and what medium/e2e tests start in-process.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { createApp } from './api/app.ts';
+import { CameraWorker, type WorkerStatus } from './capture/cameraWorker.ts';
+import { killAllChildrenSync } from './capture/processes.ts';
+import { loadConfigDir } from './config/loadConfig.ts';
+import { startDemoRtspServer, type DemoRtspServer } from './demo/demoRtspServer.ts';
+import { DetectLoop, type Detector } from './detect/detectLoop.ts';
+import { OnnxHeatmapModel } from './detect/onnxModel.ts';
+import { AlertService } from './events/alertService.ts';
+import { fileEvidenceStore } from './events/evidenceStore.ts';
+import type { CameraHealth, HealthResponse, ServerEvent } from './schemas/api.ts';
+import type { CameraConfig, DetectionType, TowerWatchConfig } from './schemas/config.ts';
+import { openSqliteStore } from './store/sqliteStore.ts';
+import { iso, systemClock, type Clock } from './util/clock.ts';
+import { createLogger, type Logger } from './util/logger.ts';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+
+export interface RuntimeOptions {
+  configDir: string;
+  dataDir: string;
+  modelsDir?: string;
+  webDir?: string;
+  /** HTTP port; 0 = any free port. */
+  port: number;
+  host?: string;
+  /** Start the built-in demo RTSP server when the config has a `demo` block (default true). */
+  startDemo?: boolean;
+  /** Override the demo RTSP port (tests run on a free port). Camera URLs on the config's port are rewritten. */
+  demoRtspPort?: number;
+  log?: Logger;
+  clock?: Clock;
+}
+
+export interface Runtime {
+  config: TowerWatchConfig;
+  server: Server;
+  /** http://host:port */
+  url: string;
+  stop(): Promise<void>;
+}
+
+const TYPES_TO_MODELS: Record<DetectionType, string> = { hotspot: 'hotspot', smoke: 'smoke', dust: 'dust' };
+
+export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
+  const log = opts.log ?? createLogger();
+  const clock = opts.clock ?? systemClock;
+  const startedAt = iso(clock.now());
+  const config = loadConfigDir(opts.configDir);
+  log.info({ site: config.site.id, cameras: config.cameras.length, configDir: opts.configDir }, 'configuration loaded');
+
+  const store = openSqliteStore(path.join(opts.dataDir, 'towerwatch.sqlite'));
+  const evidence = fileEvidenceStore(opts.dataDir);
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        log.error({ err: (e as Error).message }, 'error during shutdown');
+      }
+    }
+  };
+
+  try {
+    // Models: only the types some enabled camera uses.
+    const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
+    const needed = new Set(config.cameras.filter((c) => c.enabled).flatMap((c) => c.detectors));
+    const detectors = new Map<DetectionType, Detector>();
+    for (const type of needed) {
+      const m = await OnnxHeatmapModel.load(path.join(modelsDir, TYPES_TO_MODELS[type]));
+      detectors.set(type, m);
+      cleanups.push(() => m.close());
+      log.info({ model: m.spec.name, type, input: m.spec.inputSize }, 'model loaded');
+    }
+
+    // Demo RTSP server (embedded default).
+    let cameras: CameraConfig[] = config.cameras;
+    if (config.demo && opts.startDemo !== false) {
+      const port = opts.demoRtspPort ?? config.demo.rtspPort;
+      const demo: DemoRtspServer = await startDemoRtspServer({ port, baseDir: config.demo.baseDir, streams: config.demo.streams, log });
+      cleanups.push(() => demo.stop());
+      if (port !== config.demo.rtspPort) {
+        const from = `rtsp://127.0.0.1:${config.demo.rtspPort}/`;
+        cameras = cameras.map((c) => (c.url.startsWith(from) ? { ...c, url: `rtsp://127.0.0.1:${port}/${c.url.slice(from.length)}` } : c));
+      }
+    }
+    const cameraById = new Map(cameras.map((c) => [c.id, c]));
+
+    // Metrics.
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const framesCounter = new Counter({ name: 'towerwatch_frames_sampled_total', help: 'Frames sampled', labelNames: ['camera'], registers: [registry] });
+    const statusGauge = new Gauge({ name: 'towerwatch_camera_online', help: '1 when the camera is online', labelNames: ['camera'], registers: [registry] });
+
+    // HTTP + sockets.
+    let publish: (e: ServerEvent) => void = () => undefined;
+    const workers = new Map<string, CameraWorker>();
+    // eslint-disable-next-line prefer-const
+    let detectLoop: DetectLoop;
+    const cameraHealth = (c: CameraConfig, w: WorkerStatus | null): CameraHealth => {
+      const counts = detectLoop.counts(c.id);
+      const status = w?.status ?? 'disabled';
+      return {
+        id: c.id,
+        name: c.name,
+        channel: c.channel,
+        status,
+        online: status === 'online' || status === 'degraded',
+        statusSince: iso(w?.since ?? clock.now()),
+        lastFrameAt: w?.lastFrameAt ? iso(w.lastFrameAt) : null,
+        framesSampled: w?.framesSampled ?? 0,
+        framesAnalysed: counts.framesAnalysed,
+        framesDropped: counts.framesDropped,
+        restarts: w?.restarts ?? 0,
+        lastError: w?.lastError ?? null,
+      };
+    };
+    const health = (): HealthResponse => {
+      const cams = cameras.map((c) => cameraHealth(c, workers.get(c.id)?.status ?? null));
+      return {
+        status: cams.every((c) => c.online || c.status === 'disabled') ? 'ok' : 'degraded',
+        startedAt,
+        models: [...detectors.values()].map((d) => ({ name: d.spec.name, type: d.spec.type })),
+        cameras: cams,
+      };
+    };
+    const alerts = new AlertService({
+      store,
+      evidence,
+      clock,
+      log,
+      publish: (e) => publish(e),
+      alerting: config.alerting,
+      cameraName: (id) => cameraById.get(id)?.name ?? id,
+    });
+    const closed = alerts.closeStaleAlerts();
+    if (closed > 0) log.info({ closed }, 'closed alerts left open by the previous run');
+    detectLoop = new DetectLoop({ cameras: cameraById, detectors, alerts, log });
+
+    const { app, attach } = createApp({
+      store,
+      evidence,
+      health,
+      log,
+      webDir: opts.webDir ?? path.join(REPO_ROOT, 'web', 'dist'),
+      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    });
+    const server = createServer(app);
+    const sockets = attach(server);
+    publish = sockets.publish;
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          void sockets.io.close(() => resolve());
+        }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
+    });
+    const addr = server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${addr.port}`;
+    log.info({ url }, 'console listening');
+
+    // Camera workers: one per enabled camera, each independent.
+    for (const cam of cameras.filter((c) => c.enabled)) {
+      const clog = log.child({ cameraId: cam.id });
+      const w = new CameraWorker(cam, {
+        clock,
+        log: clog,
+        onFrame: (f) => {
+          framesCounter.inc({ camera: cam.id });
+          detectLoop.push(f);
+        },
+        onStatus: (s) => {
+          statusGauge.set({ camera: cam.id }, s.status === 'online' ? 1 : 0);
+          try {
+            publish(store.recordStatus(cameraHealth(cam, s)));
+          } catch (e) {
+            clog.error({ err: (e as Error).message }, 'cannot record camera status');
+          }
+        },
+      });
+      workers.set(cam.id, w);
+      w.start();
+    }
+    cleanups.push(() => Promise.all([...workers.values()].map((w) => w.stop())).then(() => undefined));
+    cleanups.push(() => detectLoop.drain());
+
+    const ticker = setInterval(() => void alerts.tick(), 1000);
+    cleanups.push(() => clearInterval(ticker));
+
+    return {
+      config: { ...config, cameras },
+      server,
+      url,
+      stop: async () => {
+        await stopAll();
+      },
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+/** Last-resort cleanup: no ffmpeg or RTSP server may outlive the process. */
+process.once('exit', killAllChildrenSync);

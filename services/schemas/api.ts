@@ -1,0 +1,125 @@
+/**
+ * API and socket payload schemas, shared by the server and the web console (the web imports these types,
+ * never copies them). All times are ISO-8601 strings in UTC (`Z`).
+ */
+import { z } from 'zod';
+import { DetectionType } from './config.ts';
+
+/** Axis-aligned box in frame pixels: x, y = top-left corner; w, h = size (px). */
+export const Box = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).strict();
+export type Box = z.infer<typeof Box>;
+
+export const AlertStatus = z.enum(['open', 'closed']);
+export type AlertStatus = z.infer<typeof AlertStatus>;
+
+/** An alert as the API and the console see it. */
+export const Alert = z
+  .object({
+    id: z.string(),
+    type: DetectionType,
+    status: AlertStatus,
+    cameraId: z.string(),
+    cameraName: z.string(),
+    presetId: z.string().nullable(),
+    /** First/last frame (server UTC) with a detection counted toward this alert. */
+    firstSeenAt: z.string(),
+    lastSeenAt: z.string(),
+    closedAt: z.string().nullable(),
+    /** Highest detection score seen, 0..1. */
+    peakScore: z.number(),
+    /** Box of the best detection in frame pixels, and the frame size it refers to. */
+    box: Box,
+    frameWidth: z.number().int(),
+    frameHeight: z.number().int(),
+    /** Number of frames with a detection that were counted toward this alert. */
+    hits: z.number().int(),
+    /** URL path of the JPEG snapshot with the box drawn. */
+    snapshotUrl: z.string(),
+  })
+  .strict();
+export type Alert = z.infer<typeof Alert>;
+
+export const CameraStatus = z.enum(['starting', 'online', 'stalled', 'offline', 'auth_failed', 'degraded', 'disabled']);
+export type CameraStatus = z.infer<typeof CameraStatus>;
+
+export const CameraHealth = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    channel: z.enum(['thermal', 'visible']),
+    status: CameraStatus,
+    /** Status as a plain online/offline flag for dashboards. */
+    online: z.boolean(),
+    statusSince: z.string(),
+    lastFrameAt: z.string().nullable(),
+    framesSampled: z.number().int(),
+    framesAnalysed: z.number().int(),
+    framesDropped: z.number().int(),
+    restarts: z.number().int(),
+    lastError: z.string().nullable(),
+  })
+  .strict();
+export type CameraHealth = z.infer<typeof CameraHealth>;
+
+export const HealthResponse = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    startedAt: z.string(),
+    models: z.array(z.object({ name: z.string(), type: DetectionType }).strict()),
+    cameras: z.array(CameraHealth),
+  })
+  .strict();
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+export const AlertListQuery = z
+  .object({
+    status: AlertStatus.optional(),
+    cameraId: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+export type AlertListQuery = z.infer<typeof AlertListQuery>;
+
+export const AlertListResponse = z.object({ alerts: z.array(Alert) }).strict();
+export type AlertListResponse = z.infer<typeof AlertListResponse>;
+
+/** Error body of every 4xx/5xx response. */
+export const ErrorResponse = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).strict() })
+  .strict();
+export type ErrorResponse = z.infer<typeof ErrorResponse>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Socket.io
+
+/** Event kinds in the durable event log (replayed to clients that reconnect). */
+export const EventKind = z.enum(['alert.opened', 'alert.updated', 'alert.closed', 'camera.status']);
+export type EventKind = z.infer<typeof EventKind>;
+
+/**
+ * One durable event. `id` increases strictly; a client remembers the highest id it has seen and sends it as
+ * `auth.lastEventId` on (re)connect; the server replays every later event before live ones, so each event
+ * reaches the client exactly once (the client drops ids it has already seen).
+ */
+export const ServerEvent = z.discriminatedUnion('kind', [
+  z.object({ id: z.number().int(), at: z.string(), kind: z.literal('alert.opened'), alert: Alert }).strict(),
+  z.object({ id: z.number().int(), at: z.string(), kind: z.literal('alert.updated'), alert: Alert }).strict(),
+  z.object({ id: z.number().int(), at: z.string(), kind: z.literal('alert.closed'), alert: Alert }).strict(),
+  z.object({ id: z.number().int(), at: z.string(), kind: z.literal('camera.status'), camera: CameraHealth }).strict(),
+]);
+export type ServerEvent = z.infer<typeof ServerEvent>;
+
+/** Handshake auth a console client sends. */
+export const SocketAuth = z.object({ lastEventId: z.number().int().min(0).optional() }).strict();
+export type SocketAuth = z.infer<typeof SocketAuth>;
+
+/** Socket.io event names and payloads, server → client. */
+export interface ServerToClientEvents {
+  /** Every durable event (live or replayed), in id order. */
+  event: (e: ServerEvent) => void;
+  /** Sent once after the replay on connect: ids up to `lastEventId` have been delivered. */
+  'replay.done': (p: { lastEventId: number; replayed: number }) => void;
+}
+export type ClientToServerEvents = Record<string, never>;
+
+export const SOCKET_EVENT = 'event' as const;

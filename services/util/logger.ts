@@ -1,0 +1,31 @@
+/**
+ * The one logger (pino). Child loggers carry `cameraId` on every line of a camera's work.
+ * Redaction: RTSP credentials never reach a log line — use {@link redactUrl} on any URL before logging, and the
+ * `redact` paths below strip known secret fields.
+ */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Creates the process logger. Level from `LOG_LEVEL` (default `info`). */
+export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+  return pino({
+    name: opts.name ?? 'towerwatch',
+    level: opts.level ?? process.env['LOG_LEVEL'] ?? 'info',
+    redact: { paths: ['url', 'password', 'token', '*.url', '*.password', '*.token'], censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}
+
+/** A logger that drops everything (tests). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/**
+ * Replaces the userinfo of a URL (`rtsp://user:pass@host/...`) with `***@`. Works on malformed URLs too
+ * (regex fallback), and on free text that contains URLs (e.g. an ffmpeg error line).
+ */
+export function redactUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1***@');
+}

@@ -1,0 +1,101 @@
+/**
+ * The walking skeleton, for real: the demo RTSP server loops real clips, real ffmpeg samples them, real
+ * onnxruntime runs the shipped models, alerts land in a real SQLite file and reach a socket.io client.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { io as ioClient } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTowerWatch, REPO_ROOT, type Runtime } from '../../services/runtime.ts';
+import type { Alert, HealthResponse, ServerEvent } from '../../services/schemas/api.ts';
+import { silentLogger } from '../../services/util/logger.ts';
+import { freePort, pgrep, waitFor } from '../support/procs.ts';
+
+let rt: Runtime;
+let dataDir: string;
+let rtspPort: number;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'tw-medium-'));
+  rtspPort = await freePort();
+  rt = await startTowerWatch({
+    configDir: path.join(REPO_ROOT, 'camera-config', 'demo'),
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    demoRtspPort: rtspPort,
+    log: silentLogger(),
+  });
+});
+
+afterAll(async () => {
+  await rt?.stop();
+});
+
+describe('demo fleet end to end', () => {
+  it('brings every demo camera online over RTSP', async () => {
+    const health = await waitFor(
+      'all cameras online',
+      async () => {
+        const h = (await (await fetch(`${rt.url}/api/health`)).json()) as HealthResponse;
+        return h.cameras.every((c) => c.online) ? h : null;
+      },
+      60_000,
+    );
+    expect(health.cameras.length).toBeGreaterThanOrEqual(4);
+    expect(health.models.map((m) => m.type).sort()).toEqual(['hotspot', 'smoke']);
+  });
+
+  it('raises a hot-spot alert and a smoke alert from the real clips, with snapshots', async () => {
+    const alerts = await waitFor(
+      'a hotspot and a smoke alert',
+      async () => {
+        const { alerts } = (await (await fetch(`${rt.url}/api/alerts`)).json()) as { alerts: Alert[] };
+        const types = new Set(alerts.map((a) => a.type));
+        return types.has('hotspot') && types.has('smoke') ? alerts : null;
+      },
+      90_000,
+      1000,
+    );
+    for (const a of alerts) {
+      expect(a.box.w).toBeGreaterThan(0);
+      expect(a.box.x + a.box.w).toBeLessThanOrEqual(a.frameWidth + 1);
+      expect(Date.parse(a.firstSeenAt)).not.toBeNaN();
+      const snap = await fetch(`${rt.url}${a.snapshotUrl}`);
+      expect(snap.status).toBe(200);
+      expect(snap.headers.get('content-type')).toBe('image/jpeg');
+      const buf = Buffer.from(await snap.arrayBuffer());
+      expect(buf.subarray(0, 2).toString('hex')).toBe('ffd8');
+    }
+    const thermal = alerts.filter((a) => a.type === 'hotspot').map((a) => a.cameraId);
+    expect(thermal.every((id) => id.includes('thermal'))).toBe(true);
+  });
+
+  it('replays events to a reconnecting client exactly once', async () => {
+    const all: ServerEvent[] = [];
+    const s1 = ioClient(rt.url, { auth: { lastEventId: 0 }, transports: ['websocket'], forceNew: true });
+    s1.on('event', (e: ServerEvent) => all.push(e));
+    const done1 = await new Promise<{ lastEventId: number }>((r) => s1.once('replay.done', r));
+    s1.close();
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => a - b));
+    const mid = all[Math.floor(all.length / 2)]!.id;
+    const again: ServerEvent[] = [];
+    const s2 = ioClient(rt.url, { auth: { lastEventId: mid }, transports: ['websocket'], forceNew: true });
+    s2.on('event', (e: ServerEvent) => again.push(e));
+    await new Promise((r) => s2.once('replay.done', r));
+    s2.close();
+    expect(again[0]?.id).toBe(mid + 1);
+    expect(new Set(again.map((e) => e.id)).size).toBe(again.length);
+    expect(again.at(-1)!.id).toBeGreaterThanOrEqual(done1.lastEventId);
+  });
+
+  it('leaves no ffmpeg or RTSP server behind after stop', async () => {
+    const serverTag = `"port":${rtspPort},`;
+    const before = pgrep(serverTag).length;
+    expect(before).toBeGreaterThan(0);
+    await rt.stop();
+    await waitFor('children gone', () => pgrep(`127.0.0.1:${rtspPort}/`).length === 0 && pgrep(serverTag).length === 0, 10_000);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The console's single store: the reduced server state plus connection flags, with subscribe/getSnapshot for
+ * `useSyncExternalStore`, and the bootstrap (REST snapshot → socket with replay).
+ */
+import type { AlertListResponse, HealthResponse, ServerEvent } from '../../services/schemas/api.ts';
+import { connectSocket, type ConnectionState, type ConsoleSocket } from './socket.ts';
+import {
+  applyEvent,
+  applySnapshot,
+  initialState,
+  resetEventCursor,
+  sanitizeEventId,
+  type ConsoleState,
+} from './state.ts';
+
+export const LAST_EVENT_ID_KEY = 'towerwatch.lastEventId';
+
+export interface StoreState {
+  readonly data: ConsoleState;
+  readonly connection: ConnectionState;
+  /** The server finished replaying missed events at least once since page load. */
+  readonly replayDone: boolean;
+  /** The initial REST load failed (the console then rebuilds from a full replay). */
+  readonly loadFailed: boolean;
+}
+
+type Listener = () => void;
+
+export function readStoredEventId(): number {
+  try {
+    return sanitizeEventId(globalThis.localStorage?.getItem(LAST_EVENT_ID_KEY));
+  } catch {
+    return 0;
+  }
+}
+
+function writeStoredEventId(id: number): void {
+  try {
+    globalThis.localStorage?.setItem(LAST_EVENT_ID_KEY, String(id));
+  } catch {
+    // private mode / quota: the console still works, it just replays more after a reload
+  }
+}
+
+export class ConsoleStore {
+  private state: StoreState;
+  private readonly listeners = new Set<Listener>();
+  private socket: ConsoleSocket | null = null;
+
+  constructor(lastEventId = 0) {
+    this.state = {
+      data: initialState(lastEventId),
+      connection: 'connecting',
+      replayDone: false,
+      loadFailed: false,
+    };
+  }
+
+  getSnapshot = (): StoreState => this.state;
+
+  subscribe = (l: Listener): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  private set(next: StoreState): void {
+    if (next === this.state) return;
+    const prevId = this.state.data.lastEventId;
+    this.state = next;
+    if (next.data.lastEventId !== prevId) writeStoredEventId(next.data.lastEventId);
+    for (const l of this.listeners) l();
+  }
+
+  /** Apply a server event (duplicates / already-seen ids are dropped by the reducer). */
+  applyEvent = (e: ServerEvent): void => {
+    const data = applyEvent(this.state.data, e);
+    if (data !== this.state.data) this.set({ ...this.state, data });
+  };
+
+  /** Fetch the open alerts, recently closed alerts and camera health, then open the socket. */
+  async start(fetchFn: typeof fetch = globalThis.fetch.bind(globalThis)): Promise<void> {
+    const getJson = async <T>(url: string): Promise<T> => {
+      const r = await fetchFn(url, { headers: { accept: 'application/json' } });
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return (await r.json()) as T;
+    };
+    const [open, health, closed] = await Promise.allSettled([
+      getJson<AlertListResponse>('/api/alerts?status=open&limit=500'),
+      getJson<HealthResponse>('/api/health'),
+      getJson<AlertListResponse>('/api/alerts?status=closed&limit=20'),
+    ]);
+    let data = this.state.data;
+    if (open.status === 'fulfilled' && health.status === 'fulfilled') {
+      data = applySnapshot(data, {
+        alerts: [...(closed.status === 'fulfilled' ? closed.value.alerts : []), ...open.value.alerts],
+        cameras: health.value.cameras,
+      });
+      this.set({ ...this.state, data, loadFailed: false });
+    } else {
+      // Without a baseline, the stored cursor would hide everything before it: ask for a full replay.
+      data = applySnapshot(initialState(0), {
+        alerts: open.status === 'fulfilled' ? open.value.alerts : [],
+        cameras: health.status === 'fulfilled' ? health.value.cameras : [],
+      });
+      this.state = { ...this.state, data, loadFailed: true }; // do not persist the 0 until events arrive
+      for (const l of this.listeners) l();
+    }
+    this.connect();
+  }
+
+  connect(url?: string): void {
+    this.socket?.disconnect();
+    this.socket = connectSocket(
+      {
+        getLastEventId: () => this.state.data.lastEventId,
+        onEvent: this.applyEvent,
+        onReplayDone: (p) => {
+          const data = resetEventCursor(this.state.data, p.lastEventId);
+          this.set({ ...this.state, data, replayDone: true });
+        },
+        onConnectionState: (connection) => {
+          if (connection !== this.state.connection) this.set({ ...this.state, connection });
+        },
+      },
+      url,
+    );
+  }
+
+  stop(): void {
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+}
+
+/** The page's store (created on first use so tests can import this module without a browser). */
+let pageStore: ConsoleStore | null = null;
+export function getStore(): ConsoleStore {
+  pageStore ??= new ConsoleStore(readStoredEventId());
+  return pageStore;
+}

@@ -1,6 +1,6 @@
 /**
  * `npm start`: runs TowerWatch on the embedded default (demo site, SQLite under ./data) unless told otherwise.
- * Environment: TOWERWATCH_CONFIG_DIR, TOWERWATCH_DATA_DIR, PORT, HOST, LOG_LEVEL.
+ * Environment: TOWERWATCH_CONFIG_DIR, TOWERWATCH_DATA_DIR, TOWERWATCH_DEMO_RTSP_PORT, PORT, HOST, LOG_LEVEL.
  */
 import path from 'node:path';
 import { ConfigError } from './config/loadConfig.ts';
@@ -16,9 +16,10 @@ try {
     dataDir: path.resolve(env['TOWERWATCH_DATA_DIR'] ?? path.join(REPO_ROOT, 'data')),
     port: Number(env['PORT'] ?? 8080),
     host: env['HOST'] ?? '0.0.0.0',
+    ...(env['TOWERWATCH_DEMO_RTSP_PORT'] ? { demoRtspPort: Number(env['TOWERWATCH_DEMO_RTSP_PORT']) } : {}),
     log,
   });
-  log.info({ url: rt.url }, `TowerWatch is running: open ${rt.url}`);
+  log.info({ listen: rt.url }, `TowerWatch is running: open ${rt.url}`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

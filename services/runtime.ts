@@ -19,7 +19,7 @@ import type { CameraHealth, HealthResponse, ServerEvent } from './schemas/api.ts
 import type { CameraConfig, DetectionType, TowerWatchConfig } from './schemas/config.ts';
 import { openSqliteStore } from './store/sqliteStore.ts';
 import { iso, systemClock, type Clock } from './util/clock.ts';
-import { createLogger, type Logger } from './util/logger.ts';
+import { createLogger, redactUrl, type Logger } from './util/logger.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -54,7 +54,10 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
   const clock = opts.clock ?? systemClock;
   const startedAt = iso(clock.now());
   const config = loadConfigDir(opts.configDir);
-  log.info({ site: config.site.id, cameras: config.cameras.length, configDir: opts.configDir }, 'configuration loaded');
+  log.info(
+    { site: config.site.id, cameras: config.cameras.length, configDir: opts.configDir },
+    'configuration loaded',
+  );
 
   const store = openSqliteStore(path.join(opts.dataDir, 'towerwatch.sqlite'));
   const evidence = fileEvidenceStore(opts.dataDir);
@@ -85,11 +88,18 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     let cameras: CameraConfig[] = config.cameras;
     if (config.demo && opts.startDemo !== false) {
       const port = opts.demoRtspPort ?? config.demo.rtspPort;
-      const demo: DemoRtspServer = await startDemoRtspServer({ port, baseDir: config.demo.baseDir, streams: config.demo.streams, log });
+      const demo: DemoRtspServer = await startDemoRtspServer({
+        port,
+        baseDir: config.demo.baseDir,
+        streams: config.demo.streams,
+        log,
+      });
       cleanups.push(() => demo.stop());
       if (port !== config.demo.rtspPort) {
         const from = `rtsp://127.0.0.1:${config.demo.rtspPort}/`;
-        cameras = cameras.map((c) => (c.url.startsWith(from) ? { ...c, url: `rtsp://127.0.0.1:${port}/${c.url.slice(from.length)}` } : c));
+        cameras = cameras.map((c) =>
+          c.url.startsWith(from) ? { ...c, url: `rtsp://127.0.0.1:${port}/${c.url.slice(from.length)}` } : c,
+        );
       }
     }
     const cameraById = new Map(cameras.map((c) => [c.id, c]));
@@ -97,8 +107,18 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     // Metrics.
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    const framesCounter = new Counter({ name: 'towerwatch_frames_sampled_total', help: 'Frames sampled', labelNames: ['camera'], registers: [registry] });
-    const statusGauge = new Gauge({ name: 'towerwatch_camera_online', help: '1 when the camera is online', labelNames: ['camera'], registers: [registry] });
+    const framesCounter = new Counter({
+      name: 'towerwatch_frames_sampled_total',
+      help: 'Frames sampled',
+      labelNames: ['camera'],
+      registers: [registry],
+    });
+    const statusGauge = new Gauge({
+      name: 'towerwatch_camera_online',
+      help: '1 when the camera is online',
+      labelNames: ['camera'],
+      registers: [registry],
+    });
 
     // HTTP + sockets.
     let publish: (e: ServerEvent) => void = () => undefined;
@@ -149,6 +169,17 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       store,
       evidence,
       health,
+      cameras: () =>
+        cameras.map((c) => ({
+          ...cameraHealth(c, workers.get(c.id)?.status ?? null),
+          url: redactUrl(c.url),
+          detectors: c.detectors,
+          sampleIntervalMs: c.sampleIntervalMs,
+          enabled: c.enabled,
+          azimuthDeg: c.azimuthDeg ?? null,
+          hfovDeg: c.hfovDeg ?? null,
+          location: c.location ?? null,
+        })),
       log,
       webDir: opts.webDir ?? path.join(REPO_ROOT, 'web', 'dist'),
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
@@ -168,7 +199,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     });
     const addr = server.address() as AddressInfo;
     const url = `http://127.0.0.1:${addr.port}`;
-    log.info({ url }, 'console listening');
+    log.info({ listen: url }, 'console listening');
 
     // Camera workers: one per enabled camera, each independent.
     for (const cam of cameras.filter((c) => c.enabled)) {

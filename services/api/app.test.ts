@@ -32,8 +32,12 @@ async function setup() {
   const store = openSqliteStore(':memory:');
   const { app, attach } = createApp({
     store,
-    evidence: { writeSnapshot: () => undefined, readSnapshot: (id) => (id === 'a1' ? Buffer.from([0xff, 0xd8]) : null) },
+    evidence: {
+      writeSnapshot: () => undefined,
+      readSnapshot: (id) => (id === 'a1' ? Buffer.from([0xff, 0xd8]) : null),
+    },
     health: () => ({ status: 'ok', startedAt: '2026-01-01T00:00:00.000Z', models: [], cameras: [] }),
+    cameras: () => [],
     log: silentLogger(),
   });
   const server: Server = createServer(app);
@@ -44,13 +48,18 @@ async function setup() {
     void io.close();
     server.close();
   });
-  const add = (a: Alert) => publish(store.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a }));
+  const add = (a: Alert) =>
+    publish(store.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a }));
   return { base, add, store };
 }
 
 function connect(base: string, lastEventId: number) {
   const received: ServerEvent[] = [];
-  const socket: Socket<ServerToClientEvents> = ioClient(base, { auth: { lastEventId }, transports: ['websocket'], forceNew: true });
+  const socket: Socket<ServerToClientEvents> = ioClient(base, {
+    auth: { lastEventId },
+    transports: ['websocket'],
+    forceNew: true,
+  });
   cleanup.push(() => socket.close());
   socket.on('event', (e) => received.push(e));
   const done = new Promise<{ lastEventId: number; replayed: number }>((r) => socket.once('replay.done', r));

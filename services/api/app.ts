@@ -8,13 +8,23 @@ import { existsSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import path from 'node:path';
 import { Server as SocketServer } from 'socket.io';
-import { AlertListQuery, SocketAuth, type ClientToServerEvents, type HealthResponse, type ServerEvent, type ServerToClientEvents } from '../schemas/api.ts';
+import {
+  type CameraInfo,
+  AlertListQuery,
+  SocketAuth,
+  type ClientToServerEvents,
+  type HealthResponse,
+  type ServerEvent,
+  type ServerToClientEvents,
+} from '../schemas/api.ts';
 import type { EvidenceStore } from '../events/evidenceStore.ts';
-import type { AlertRepository, EventRepository } from '../store/repository.ts';
+import type { AlertRepository, CameraStatusRepository, EventRepository } from '../store/repository.ts';
 import type { Logger } from '../util/logger.ts';
 
 export interface AppDeps {
-  store: AlertRepository & EventRepository;
+  store: AlertRepository & EventRepository & CameraStatusRepository;
+  /** Cameras with live health (URLs already redacted). */
+  cameras: () => CameraInfo[];
   evidence: EvidenceStore;
   health: () => HealthResponse;
   log: Logger;
@@ -27,7 +37,10 @@ export interface AppDeps {
 export interface App {
   app: express.Express;
   /** Attaches socket.io to a server the caller created. @returns the socket server and a publisher. */
-  attach(server: HttpServer): { io: SocketServer<ClientToServerEvents, ServerToClientEvents>; publish: (e: ServerEvent) => void };
+  attach: (server: HttpServer) => {
+    io: SocketServer<ClientToServerEvents, ServerToClientEvents>;
+    publish: (e: ServerEvent) => void;
+  };
 }
 
 /** Events sent per replay page. */
@@ -52,6 +65,16 @@ export function createApp(deps: AppDeps): App {
 
   app.get('/api/health', (_req, res) => {
     res.json(deps.health());
+  });
+
+  app.get('/api/cameras', (_req, res) => {
+    res.json({ cameras: deps.cameras() });
+  });
+
+  app.get('/api/cameras/:id/status-history', (req, res) => {
+    const id = req.params['id'] ?? '';
+    if (!deps.cameras().some((c) => c.id === id)) throw new HttpError(404, 'not_found', 'camera not found');
+    res.json({ changes: deps.store.statusHistory(id, 200) });
   });
 
   app.get('/api/alerts', (req, res) => {
@@ -95,7 +118,9 @@ export function createApp(deps: AppDeps): App {
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof HttpError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+      res.status(err.status).json({
+        error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+      });
       return;
     }
     deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'request failed');
@@ -104,7 +129,7 @@ export function createApp(deps: AppDeps): App {
 
   return {
     app,
-    attach(server) {
+    attach: (server) => {
       const io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false });
       io.on('connection', (socket) => {
         const auth = SocketAuth.safeParse(socket.handshake.auth ?? {});
@@ -119,7 +144,7 @@ export function createApp(deps: AppDeps): App {
           if (page.length < REPLAY_PAGE) break;
           cursor = page[page.length - 1]!.id;
         }
-        socket.join(LIVE_ROOM);
+        void socket.join(LIVE_ROOM);
         socket.emit('replay.done', { lastEventId: deps.store.lastEventId(), replayed });
       });
       return { io, publish: (e) => void io.to(LIVE_ROOM).emit('event', e) };

@@ -12,6 +12,7 @@ import type { CameraStatus } from '../schemas/api.ts';
 import type { CameraConfig } from '../schemas/config.ts';
 import type { Clock } from '../util/clock.ts';
 import { redactUrl, type Logger } from '../util/logger.ts';
+import { resolveCameraUrl } from './cameraUrl.ts';
 import { buildCaptureArgs, type DecodeMode } from './ffmpegArgs.ts';
 import { PpmStreamParser, type RgbImage } from './ppmStream.ts';
 import { spawnSupervised, stopChild } from './processes.ts';
@@ -63,7 +64,14 @@ export class CameraWorker {
     private readonly deps: CameraWorkerDeps,
     private readonly decodeMode: DecodeMode = 'all',
   ) {
-    this.state = { status: 'starting', since: deps.clock.now(), lastFrameAt: null, framesSampled: 0, restarts: 0, lastError: null };
+    this.state = {
+      status: 'starting',
+      since: deps.clock.now(),
+      lastFrameAt: null,
+      framesSampled: 0,
+      restarts: 0,
+      lastError: null,
+    };
   }
 
   get status(): WorkerStatus {
@@ -87,8 +95,16 @@ export class CameraWorker {
   }
 
   private spawn(): void {
+    let url: string;
+    try {
+      url = resolveCameraUrl(this.camera);
+    } catch (e) {
+      this.setStatus('offline', (e as Error).message);
+      this.scheduleRestart();
+      return;
+    }
     const args = buildCaptureArgs({
-      url: this.camera.url,
+      url,
       sampleIntervalMs: this.camera.sampleIntervalMs,
       decodeMode: this.decodeMode,
       ioTimeoutMs: Math.min(this.camera.stallTimeoutS * 1000, 5000),
@@ -119,9 +135,12 @@ export class CameraWorker {
       this.child = null;
       this.clearWatchdog();
       if (this.stopped) return;
-      const reason = redactUrl(stderr.trim().split('\n').slice(-2).join(' | ')) || `ffmpeg exited (code ${code}, signal ${signal})`;
+      const reason =
+        redactUrl(stderr.trim().split('\n').slice(-2).join(' | ')) ||
+        `ffmpeg exited (code ${code}, signal ${signal})`;
       const kind = classifyFailure(stderr);
-      const next = kind === 'auth_failed' ? 'auth_failed' : this.state.status === 'stalled' ? 'stalled' : 'offline';
+      const next =
+        kind === 'auth_failed' ? 'auth_failed' : this.state.status === 'stalled' ? 'stalled' : 'offline';
       this.setStatus(next, reason);
       this.scheduleRestart();
     });
@@ -147,14 +166,25 @@ export class CameraWorker {
       const c = this.child;
       if (!c || this.stopped) return;
       this.deps.log.warn({ timeoutMs: ms }, 'no frame within the stall timeout; restarting ffmpeg');
-      this.setStatus(this.state.status === 'online' ? 'stalled' : this.state.status === 'starting' ? 'offline' : this.state.status, 'no frame within stall timeout');
+      this.setStatus(
+        this.state.status === 'online'
+          ? 'stalled'
+          : this.state.status === 'starting'
+            ? 'offline'
+            : this.state.status,
+        'no frame within stall timeout',
+      );
       void stopChild(c, 1000);
     }, ms);
     this.watchdog.unref();
   }
 
   private scheduleRestart(): void {
-    const delay = backoffDelay(this.attempt++, this.deps.backoff ?? DEFAULT_BACKOFF, (this.deps.random ?? Math.random)());
+    const delay = backoffDelay(
+      this.attempt++,
+      this.deps.backoff ?? DEFAULT_BACKOFF,
+      (this.deps.random ?? Math.random)(),
+    );
     this.state.restarts++;
     this.deps.log.info({ delayMs: delay, attempt: this.attempt }, 'restarting ffmpeg after backoff');
     this.restartTimer = setTimeout(() => {

@@ -5,11 +5,28 @@ describe('buildCaptureArgs', () => {
   it('pulls RTSP over TCP with an I/O timeout and samples at the interval as PPM on stdout', () => {
     const a = buildCaptureArgs({ url: 'rtsp://127.0.0.1:8554/cam', sampleIntervalMs: 2000 });
     expect(a).toEqual([
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
-      '-rtsp_transport', 'tcp', '-timeout', '5000000',
-      '-i', 'rtsp://127.0.0.1:8554/cam', '-an', '-sn', '-dn',
-      '-vf', 'fps=fps=1000/2000',
-      '-pix_fmt', 'rgb24', '-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-rtsp_transport',
+      'tcp',
+      '-timeout',
+      '5000000',
+      '-i',
+      'rtsp://127.0.0.1:8554/cam',
+      '-an',
+      '-sn',
+      '-dn',
+      '-vf',
+      'fps=fps=1000/2000',
+      '-pix_fmt',
+      'rgb24',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'ppm',
+      'pipe:1',
     ]);
   });
 
@@ -21,15 +38,27 @@ describe('buildCaptureArgs', () => {
   });
 
   it('passes the URL unchanged, credentials included, as one argument', () => {
-    const url = 'rtsp://admin:p%40ss%23w%3Ard%2F1%25@10.1.2.3:554/Streaming/Channels/101?transportmode=unicast';
+    const url =
+      'rtsp://admin:p%40ss%23w%3Ard%2F1%25@10.1.2.3:554/Streaming/Channels/101?transportmode=unicast';
     const a = buildCaptureArgs({ url, sampleIntervalMs: 2000 });
     expect(a[a.indexOf('-i') + 1]).toBe(url);
   });
 
   it('omits RTSP options for files and honours transport, timeout and downscale', () => {
     expect(buildCaptureArgs({ url: '/tmp/a.mp4', sampleIntervalMs: 500 })).not.toContain('-rtsp_transport');
-    const a = buildCaptureArgs({ url: 'rtsp://h/x', sampleIntervalMs: 500, rtspTransport: 'udp', ioTimeoutMs: 2500, maxWidth: 1280 });
-    expect(a.slice(a.indexOf('-rtsp_transport'), a.indexOf('-rtsp_transport') + 4)).toEqual(['-rtsp_transport', 'udp', '-timeout', '2500000']);
+    const a = buildCaptureArgs({
+      url: 'rtsp://h/x',
+      sampleIntervalMs: 500,
+      rtspTransport: 'udp',
+      ioTimeoutMs: 2500,
+      maxWidth: 1280,
+    });
+    expect(a.slice(a.indexOf('-rtsp_transport'), a.indexOf('-rtsp_transport') + 4)).toEqual([
+      '-rtsp_transport',
+      'udp',
+      '-timeout',
+      '2500000',
+    ]);
     expect(a[a.indexOf('-vf') + 1]).toBe("fps=fps=1000/500,scale='min(1280,iw)':-2");
   });
 

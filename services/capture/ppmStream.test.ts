@@ -11,7 +11,8 @@ describe('PpmStreamParser', () => {
     for (const chunkSize of [65536, 4096 + 13, stream.length]) {
       const p = new PpmStreamParser();
       const frames = [];
-      for (let i = 0; i < stream.length; i += chunkSize) frames.push(...p.push(stream.subarray(i, i + chunkSize)));
+      for (let i = 0; i < stream.length; i += chunkSize)
+        frames.push(...p.push(stream.subarray(i, i + chunkSize)));
       expect(frames.map((f) => [f.width, f.height, f.data.length, f.data[0]])).toEqual([
         [4, 3, 36, 1],
         [1366, 767, 1366 * 767 * 3, 2],
@@ -26,7 +27,10 @@ describe('PpmStreamParser', () => {
     const p = new PpmStreamParser();
     const frames = [];
     for (let i = 0; i < stream.length; i++) frames.push(...p.push(stream.subarray(i, i + 1)));
-    expect(frames.map((f) => [f.width, f.height, f.data[0]])).toEqual([[3, 2, 7], [2, 5, 8]]);
+    expect(frames.map((f) => [f.width, f.height, f.data[0]])).toEqual([
+      [3, 2, 7],
+      [2, 5, 8],
+    ]);
   });
 
   it('keeps a partial frame until it is complete', () => {

@@ -52,7 +52,11 @@ export class PpmStreamParser {
         break;
       }
       // Copy: the frame must not alias the (reused) concat buffer.
-      out.push({ width: header.width, height: header.height, data: Buffer.from(this.buf.subarray(header.offset, header.offset + size)) });
+      out.push({
+        width: header.width,
+        height: header.height,
+        data: Buffer.from(this.buf.subarray(header.offset, header.offset + size)),
+      });
       this.buf = this.buf.subarray(header.offset + size);
     }
     return out;
@@ -66,7 +70,8 @@ export class PpmStreamParser {
   private parseHeader(): { width: number; height: number; offset: number } | null {
     const b = this.buf;
     if (b.length < 2) return null;
-    if (b[0] !== 0x50 || b[1] !== 0x36) throw new PpmFormatError(`expected "P6" magic, got 0x${b.subarray(0, 2).toString('hex')}`);
+    if (b[0] !== 0x50 || b[1] !== 0x36)
+      throw new PpmFormatError(`expected "P6" magic, got 0x${b.subarray(0, 2).toString('hex')}`);
     const tokens: number[] = [];
     let i = 2;
     while (tokens.length < 3) {

@@ -36,7 +36,8 @@ export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  * Stops a child: SIGTERM to its group, SIGKILL after `graceMs`. Resolves when it has exited.
  */
 export function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+    return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
     child.once('exit', () => {

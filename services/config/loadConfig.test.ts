@@ -25,7 +25,10 @@ describe('parseConfigText', () => {
   });
 
   it('rejects unknown keys naming the file, path and line', () => {
-    const r = parseConfigText('cams.yaml', good.replace('channel: thermal', 'channel: thermal\n    sampleInterval: 5'));
+    const r = parseConfigText(
+      'cams.yaml',
+      good.replace('channel: thermal', 'channel: thermal\n    sampleInterval: 5'),
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.issues[0]).toMatchObject({ file: 'cams.yaml', path: 'cameras[0].sampleInterval', line: 8 });

@@ -22,7 +22,11 @@ export class ConfigError extends Error {
   constructor(public readonly issues: ConfigIssue[]) {
     super(
       'Invalid configuration:\n' +
-        issues.map((i) => `  ${i.file}${i.line !== null ? `:${i.line}` : ''}: ${i.path || '(root)'}: ${i.message}`).join('\n'),
+        issues
+          .map(
+            (i) => `  ${i.file}${i.line !== null ? `:${i.line}` : ''}: ${i.path || '(root)'}: ${i.message}`,
+          )
+          .join('\n'),
     );
     this.name = 'ConfigError';
   }
@@ -37,7 +41,8 @@ function formatPath(p: readonly PropertyKey[]): string {
 function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[]): number | null {
   // Walk down as far as the path exists, so a missing key points at its parent object.
   for (let n = p.length; n >= 0; n--) {
-    const node = doc.getIn(p.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    const node = doc.getIn(p.slice(0, n) as unknown[], true) as
+      { range?: [number, number, number] } | undefined;
     if (node && typeof node === 'object' && 'range' in node && node.range) {
       return lc.linePos(node.range[0]).line;
     }
@@ -49,7 +54,10 @@ function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[]): numb
  * Parses and validates one YAML text. Pure apart from nothing: `file` is only used in messages.
  * @returns the parsed file, or the issues found.
  */
-export function parseConfigText(file: string, text: string): { ok: true; value: ConfigFile } | { ok: false; issues: ConfigIssue[] } {
+export function parseConfigText(
+  file: string,
+  text: string,
+): { ok: true; value: ConfigFile } | { ok: false; issues: ConfigIssue[] } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -64,7 +72,13 @@ export function parseConfigText(file: string, text: string): { ok: true; value: 
     };
   }
   const contents = doc.contents;
-  if (contents !== null && !isMap(contents) && !isSeq(contents) && doc.toJS() !== null && typeof doc.toJS() !== 'object') {
+  if (
+    contents !== null &&
+    !isMap(contents) &&
+    !isSeq(contents) &&
+    doc.toJS() !== null &&
+    typeof doc.toJS() !== 'object'
+  ) {
     return { ok: false, issues: [{ file, path: '', line: 1, message: 'top level must be a mapping' }] };
   }
   const raw: unknown = doc.toJS() ?? {};
@@ -84,7 +98,9 @@ export function parseConfigText(file: string, text: string): { ok: true; value: 
  * camera ids unique; a demo stream mount at most once.
  * @throws ConfigError listing every conflict.
  */
-export function mergeConfigFiles(files: { file: string; dir: string; value: ConfigFile }[]): TowerWatchConfig {
+export function mergeConfigFiles(
+  files: { file: string; dir: string; value: ConfigFile }[],
+): TowerWatchConfig {
   const issues: ConfigIssue[] = [];
   let site: TowerWatchConfig['site'] | undefined;
   let alerting: TowerWatchConfig['alerting'] | undefined;
@@ -92,7 +108,8 @@ export function mergeConfigFiles(files: { file: string; dir: string; value: Conf
   const cameras: TowerWatchConfig['cameras'] = [];
   const owner = new Map<string, string>();
   const once = (key: string, file: string, seen: boolean): boolean => {
-    if (seen) issues.push({ file, path: key, line: null, message: `"${key}" is already defined in another file` });
+    if (seen)
+      issues.push({ file, path: key, line: null, message: `"${key}" is already defined in another file` });
     return !seen;
   };
   for (const { file, dir, value } of files) {
@@ -102,7 +119,12 @@ export function mergeConfigFiles(files: { file: string; dir: string; value: Conf
       const mounts = new Set<string>();
       value.demo.streams.forEach((s, i) => {
         if (mounts.has(s.mount))
-          issues.push({ file, path: `demo.streams[${i}].mount`, line: null, message: `duplicate mount "${s.mount}"` });
+          issues.push({
+            file,
+            path: `demo.streams[${i}].mount`,
+            line: null,
+            message: `duplicate mount "${s.mount}"`,
+          });
         mounts.add(s.mount);
       });
       demo = { ...value.demo, baseDir: dir };
@@ -110,7 +132,12 @@ export function mergeConfigFiles(files: { file: string; dir: string; value: Conf
     (value.cameras ?? []).forEach((c, i) => {
       const prev = owner.get(c.id);
       if (prev !== undefined) {
-        issues.push({ file, path: `cameras[${i}].id`, line: null, message: `duplicate camera id "${c.id}" (also in ${prev})` });
+        issues.push({
+          file,
+          path: `cameras[${i}].id`,
+          line: null,
+          message: `duplicate camera id "${c.id}" (also in ${prev})`,
+        });
         return;
       }
       owner.set(c.id, file);
@@ -138,9 +165,12 @@ export function loadConfigDir(dir: string): TowerWatchConfig {
       .filter((n) => /\.ya?ml$/i.test(n))
       .sort();
   } catch (e) {
-    throw new ConfigError([{ file: dir, path: '', line: null, message: `cannot read config directory: ${(e as Error).message}` }]);
+    throw new ConfigError([
+      { file: dir, path: '', line: null, message: `cannot read config directory: ${(e as Error).message}` },
+    ]);
   }
-  if (names.length === 0) throw new ConfigError([{ file: dir, path: '', line: null, message: 'no *.yaml config file found' }]);
+  if (names.length === 0)
+    throw new ConfigError([{ file: dir, path: '', line: null, message: 'no *.yaml config file found' }]);
   const issues: ConfigIssue[] = [];
   const files: { file: string; dir: string; value: ConfigFile }[] = [];
   for (const n of names) {
@@ -152,4 +182,3 @@ export function loadConfigDir(dir: string): TowerWatchConfig {
   if (issues.length > 0) throw new ConfigError(issues);
   return mergeConfigFiles(files);
 }
-

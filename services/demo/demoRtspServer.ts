@@ -31,15 +31,23 @@ export async function startDemoRtspServer(opts: {
   python?: string;
   udpBase?: number;
   ffmpegPath?: string;
+  /** Require HTTP Basic credentials on every mount (credential-handling tests). */
+  auth?: { user: string; password: string };
 }): Promise<DemoRtspServer> {
   const udpBase = opts.udpBase ?? UDP_BASE + (opts.port % 1000) * 20;
   const streams = opts.streams.map((s, i) => ({
     mount: s.mount,
     udpPort: udpBase + i,
-    feeder: [opts.ffmpegPath ?? 'ffmpeg', ...buildLoopFeederArgs(path.resolve(opts.baseDir, s.clip), udpBase + i)],
+    feeder: [
+      opts.ffmpegPath ?? 'ffmpeg',
+      ...buildLoopFeederArgs(path.resolve(opts.baseDir, s.clip), udpBase + i),
+    ],
   }));
   const script = path.join(import.meta.dirname, 'rtsp_server.py');
-  const child: ChildProcess = spawnSupervised(opts.python ?? '/usr/bin/python3', [script, JSON.stringify({ port: opts.port, streams })]);
+  const child: ChildProcess = spawnSupervised(opts.python ?? '/usr/bin/python3', [
+    script,
+    JSON.stringify({ port: opts.port, auth: opts.auth ?? null, streams }),
+  ]);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     const text = c.toString('utf8');
@@ -47,7 +55,10 @@ export async function startDemoRtspServer(opts: {
     for (const line of text.split('\n').filter(Boolean)) opts.log.warn({ component: 'demo-rtsp' }, line);
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo RTSP server did not start within 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`demo RTSP server did not start within 20 s: ${stderr}`)),
+      20_000,
+    );
     child.stdout?.on('data', (c: Buffer) => {
       const s = c.toString('utf8');
       if (s.includes('READY')) {
@@ -63,7 +74,10 @@ export async function startDemoRtspServer(opts: {
       reject(new Error(`demo RTSP server exited (code ${code}): ${stderr.trim() || 'no output'}`));
     });
   });
-  opts.log.info({ component: 'demo-rtsp', port: opts.port, mounts: streams.map((s) => s.mount) }, 'demo RTSP server ready');
+  opts.log.info(
+    { component: 'demo-rtsp', port: opts.port, mounts: streams.map((s) => s.mount) },
+    'demo RTSP server ready',
+  );
   return {
     urls: Object.fromEntries(streams.map((s) => [s.mount, `rtsp://127.0.0.1:${opts.port}/${s.mount}`])),
     stop: () => stopChild(child, 3000),

@@ -8,7 +8,9 @@ stream, started and restarted by this script, loops the clip into that UDP port.
 Both this process and its feeders die with their parent (PR_SET_PDEATHSIG), so nothing outlives TowerWatch.
 
 Usage: rtsp_server.py CONFIG_JSON
-CONFIG_JSON = {"port": 8554, "streams": [{"mount": "cam", "udpPort": 20000, "feeder": ["ffmpeg", ...]}]}
+CONFIG_JSON = {"port": 8554, "auth": {"user": "u", "password": "p"} | null,
+               "streams": [{"mount": "cam", "udpPort": 20000, "feeder": ["ffmpeg", ...]}]}
+With "auth", every mount requires HTTP Basic credentials (used to test credential handling).
 Prints "READY <port>" on stdout once the server is attached.
 """
 import ctypes
@@ -41,6 +43,13 @@ def main():
     server.set_address("127.0.0.1")
     server.set_service(str(cfg["port"]))
     mounts = server.get_mount_points()
+    auth_cfg = cfg.get("auth")
+    if auth_cfg:
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "viewer")
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(auth_cfg["user"], auth_cfg["password"]), token)
+        server.set_auth(auth)
     for s in cfg["streams"]:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(
@@ -48,6 +57,12 @@ def main():
             "! tsdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=1 )" % s["udpPort"]
         )
         factory.set_shared(True)
+        if auth_cfg:
+            factory.add_role_from_structure(
+                Gst.Structure.new_from_string(
+                    "viewer, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
+                )
+            )
         mounts.add_factory("/" + s["mount"], factory)
     if server.attach(None) == 0:
         print("ERROR cannot bind port %d" % cfg["port"], flush=True)

@@ -7,12 +7,7 @@ function grid(rows: string[]): Float32Array {
 
 describe('heatmapToDetections', () => {
   it('groups 8-connected cells into boxes scaled to frame pixels, best score first', () => {
-    const heat = grid([
-      '9.....',
-      '.6....',
-      '....7.',
-      '....77',
-    ]);
+    const heat = grid(['9.....', '.6....', '....7.', '....77']);
     const d = heatmapToDetections(heat, { width: 6, height: 4, scaleX: 8, scaleY: 4 }, 0.5);
     expect(d).toEqual([
       { box: { x: 0, y: 0, w: 16, h: 8 }, score: expect.closeTo(0.9, 5) as number },
@@ -28,6 +23,8 @@ describe('heatmapToDetections', () => {
   });
 
   it('rejects a heatmap that does not match its geometry', () => {
-    expect(() => heatmapToDetections(new Float32Array(5), { width: 2, height: 2, scaleX: 1, scaleY: 1 }, 0.5)).toThrow(RangeError);
+    expect(() =>
+      heatmapToDetections(new Float32Array(5), { width: 2, height: 2, scaleX: 1, scaleY: 1 }, 0.5),
+    ).toThrow(RangeError);
   });
 });

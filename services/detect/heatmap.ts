@@ -28,7 +28,12 @@ export interface HeatmapGeometry {
  * @param minAreaPx boxes smaller than this (frame px²) are dropped.
  * @throws RangeError when `heat.length` does not match the geometry.
  */
-export function heatmapToDetections(heat: Float32Array, g: HeatmapGeometry, threshold: number, minAreaPx = 0): Detection[] {
+export function heatmapToDetections(
+  heat: Float32Array,
+  g: HeatmapGeometry,
+  threshold: number,
+  minAreaPx = 0,
+): Detection[] {
   const { width: W, height: H } = g;
   if (heat.length !== W * H) throw new RangeError(`heatmap length ${heat.length} != ${W}x${H}`);
   const seen = new Uint8Array(W * H);
@@ -36,12 +41,17 @@ export function heatmapToDetections(heat: Float32Array, g: HeatmapGeometry, thre
   const out: Detection[] = [];
   for (let start = 0; start < W * H; start++) {
     if (seen[start] || heat[start]! < threshold) continue;
-    let minX = W, minY = H, maxX = -1, maxY = -1, best = 0;
+    let minX = W,
+      minY = H,
+      maxX = -1,
+      maxY = -1,
+      best = 0;
     seen[start] = 1;
     stack.push(start);
     while (stack.length > 0) {
       const i = stack.pop()!;
-      const x = i % W, y = (i - x) / W;
+      const x = i % W,
+        y = (i - x) / W;
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;

@@ -47,7 +47,9 @@ export class OnnxHeatmapModel {
     }
     const parsed = ModelSpec.safeParse(raw);
     if (!parsed.success) {
-      throw new ModelLoadError(`${specFile}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      throw new ModelLoadError(
+        `${specFile}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
     }
     const spec = parsed.data;
     const onnxFile = path.join(dir, 'model.onnx');
@@ -62,17 +64,23 @@ export class OnnxHeatmapModel {
       throw new ModelLoadError(`${onnxFile}: ${(e as Error).message}`);
     }
     if (!session.inputNames.includes(spec.inputName)) {
-      throw new ModelLoadError(`${onnxFile}: input "${spec.inputName}" not in graph inputs [${session.inputNames.join(', ')}]`);
+      throw new ModelLoadError(
+        `${onnxFile}: input "${spec.inputName}" not in graph inputs [${session.inputNames.join(', ')}]`,
+      );
     }
     if (!session.outputNames.includes(spec.outputName)) {
-      throw new ModelLoadError(`${onnxFile}: output "${spec.outputName}" not in graph outputs [${session.outputNames.join(', ')}]`);
+      throw new ModelLoadError(
+        `${onnxFile}: output "${spec.outputName}" not in graph outputs [${session.outputNames.join(', ')}]`,
+      );
     }
     const model = new OnnxHeatmapModel(spec, session);
     const { width, height } = spec.inputSize;
     const out = await model.runTensor(new Float32Array(spec.channels * width * height));
     const expected = [1, 1, height / spec.stride, width / spec.stride];
     if (out.dims.length !== 4 || out.dims.some((d, i) => d !== expected[i])) {
-      throw new ModelLoadError(`${onnxFile}: output shape [${out.dims.join(', ')}] != expected [${expected.join(', ')}] (stride ${spec.stride})`);
+      throw new ModelLoadError(
+        `${onnxFile}: output shape [${out.dims.join(', ')}] != expected [${expected.join(', ')}] (stride ${spec.stride})`,
+      );
     }
     return model;
   }
@@ -98,8 +106,16 @@ export class OnnxHeatmapModel {
       const [, , hh, hw] = out.dims as [number, number, number, number];
       const sx = (this.spec.stride * frame.width) / this.spec.inputSize.width;
       const sy = (this.spec.stride * frame.height) / this.spec.inputSize.height;
-      const minArea = this.spec.minBoxAreaPx * (frame.width / this.spec.inputSize.width) * (frame.height / this.spec.inputSize.height);
-      const detections = heatmapToDetections(out.data as Float32Array, { width: hw, height: hh, scaleX: sx, scaleY: sy }, threshold ?? this.spec.threshold, minArea);
+      const minArea =
+        this.spec.minBoxAreaPx *
+        (frame.width / this.spec.inputSize.width) *
+        (frame.height / this.spec.inputSize.height);
+      const detections = heatmapToDetections(
+        out.data as Float32Array,
+        { width: hw, height: hh, scaleX: sx, scaleY: sy },
+        threshold ?? this.spec.threshold,
+        minArea,
+      );
       return { model: this.spec.name, type: this.spec.type, detections, ms: performance.now() - t0 };
     };
     const p = this.queue.then(run, run);

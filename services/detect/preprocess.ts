@@ -9,9 +9,17 @@ import type { ModelSpec } from '../schemas/model.ts';
  * Packs interleaved 8-bit pixels (HWC) into planar normalised float32 (CHW): value = (p/255 − mean[c]) / std[c].
  * @param pixels `width*height*channels` bytes.
  */
-export function toNchwFloat(pixels: Uint8Array, width: number, height: number, channels: number, mean: number[], std: number[]): Float32Array {
+export function toNchwFloat(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  mean: number[],
+  std: number[],
+): Float32Array {
   const plane = width * height;
-  if (pixels.length !== plane * channels) throw new RangeError(`expected ${plane * channels} bytes, got ${pixels.length}`);
+  if (pixels.length !== plane * channels)
+    throw new RangeError(`expected ${plane * channels} bytes, got ${pixels.length}`);
   const out = new Float32Array(plane * channels);
   for (let c = 0; c < channels; c++) {
     const m = mean[c] ?? 0;
@@ -31,10 +39,14 @@ export function toNchwFloat(pixels: Uint8Array, width: number, height: number, c
  */
 export async function preprocess(frame: RgbImage, spec: ModelSpec): Promise<Float32Array> {
   const { width, height } = spec.inputSize;
-  let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } }).resize(width, height, {
-    fit: 'fill',
-    kernel: 'linear',
-  });
+  let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } }).resize(
+    width,
+    height,
+    {
+      fit: 'fill',
+      kernel: 'linear',
+    },
+  );
   if (spec.channels === 1) img = img.greyscale();
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== spec.channels) {

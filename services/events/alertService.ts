@@ -8,7 +8,13 @@ import type { RgbImage } from '../capture/ppmStream.ts';
 import type { Alert, Box, ServerEvent } from '../schemas/api.ts';
 import type { AlertingConfig, DetectionType } from '../schemas/config.ts';
 import type { AlertRepository } from '../store/repository.ts';
-import { initialConfirmState, observe, tick, type ConfirmAction, type ConfirmState } from '../track/confirm.ts';
+import {
+  initialConfirmState,
+  observe,
+  tick,
+  type ConfirmAction,
+  type ConfirmState,
+} from '../track/confirm.ts';
 import { iso, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { EvidenceStore } from './evidenceStore.ts';
@@ -34,7 +40,8 @@ interface Track {
   lastEventAt: number;
 }
 
-const keyOf = (cameraId: string, presetId: string | null, type: DetectionType): string => `${cameraId}|${presetId ?? ''}|${type}`;
+const keyOf = (cameraId: string, presetId: string | null, type: DetectionType): string =>
+  `${cameraId}|${presetId ?? ''}|${type}`;
 
 export class AlertService {
   private readonly tracks = new Map<string, Track>();
@@ -130,7 +137,10 @@ export class AlertService {
       t.alertId = id;
       t.lastEventAt = action.at;
       publish(store.insertAlert(alert, { at, kind: 'alert.opened', alert }));
-      this.deps.log.info({ cameraId: frame.cameraId, alertId: id, type, score: action.score }, 'alert opened');
+      this.deps.log.info(
+        { cameraId: frame.cameraId, alertId: id, type, score: action.score },
+        'alert opened',
+      );
       return;
     }
     const current = t.alertId ? store.getAlert(t.alertId) : null;
@@ -141,12 +151,24 @@ export class AlertService {
         lastSeenAt: iso(action.at),
         hits: current.hits + 1,
         ...(action.peak
-          ? { peakScore: action.score, box: action.box, frameWidth: frame.image.width, frameHeight: frame.image.height }
+          ? {
+              peakScore: action.score,
+              box: action.box,
+              frameWidth: frame.image.width,
+              frameHeight: frame.image.height,
+            }
           : {}),
       };
-      if (action.peak) evidence.writeSnapshot(current.id, await renderSnapshot(frame.image, [{ box: action.box, type: current.type }]));
+      if (action.peak)
+        evidence.writeSnapshot(
+          current.id,
+          await renderSnapshot(frame.image, [{ box: action.box, type: current.type }]),
+        );
       const due = action.peak || action.at - t.lastEventAt >= (this.deps.updateEveryMs ?? 10_000);
-      const e = store.updateAlert(next, due ? { at: next.lastSeenAt, kind: 'alert.updated', alert: next } : null);
+      const e = store.updateAlert(
+        next,
+        due ? { at: next.lastSeenAt, kind: 'alert.updated', alert: next } : null,
+      );
       if (e) {
         t.lastEventAt = action.at;
         publish(e);

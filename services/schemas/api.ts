@@ -39,7 +39,15 @@ export const Alert = z
   .strict();
 export type Alert = z.infer<typeof Alert>;
 
-export const CameraStatus = z.enum(['starting', 'online', 'stalled', 'offline', 'auth_failed', 'degraded', 'disabled']);
+export const CameraStatus = z.enum([
+  'starting',
+  'online',
+  'stalled',
+  'offline',
+  'auth_failed',
+  'degraded',
+  'disabled',
+]);
 export type CameraStatus = z.infer<typeof CameraStatus>;
 
 export const CameraHealth = z
@@ -60,6 +68,28 @@ export const CameraHealth = z
   })
   .strict();
 export type CameraHealth = z.infer<typeof CameraHealth>;
+
+/** A camera as the API shows it: configuration without secrets (URL userinfo redacted) plus live health. */
+export const CameraInfo = CameraHealth.extend({
+  /** Camera URL with any credentials replaced by `***`. */
+  url: z.string(),
+  detectors: z.array(DetectionType),
+  sampleIntervalMs: z.number().int(),
+  enabled: z.boolean(),
+  azimuthDeg: z.number().nullable(),
+  hfovDeg: z.number().nullable(),
+  location: z.object({ lat: z.number(), lon: z.number(), heightM: z.number() }).strict().nullable(),
+}).strict();
+export type CameraInfo = z.infer<typeof CameraInfo>;
+
+export const CameraListResponse = z.object({ cameras: z.array(CameraInfo) }).strict();
+export type CameraListResponse = z.infer<typeof CameraListResponse>;
+
+/** One status change of a camera, as stored. */
+export const CameraStatusChange = z
+  .object({ cameraId: z.string(), status: CameraStatus, at: z.string(), lastError: z.string().nullable() })
+  .strict();
+export type CameraStatusChange = z.infer<typeof CameraStatusChange>;
 
 export const HealthResponse = z
   .object({
@@ -85,7 +115,9 @@ export type AlertListResponse = z.infer<typeof AlertListResponse>;
 
 /** Error body of every 4xx/5xx response. */
 export const ErrorResponse = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).strict() })
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).strict(),
+  })
   .strict();
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
 
@@ -105,7 +137,9 @@ export const ServerEvent = z.discriminatedUnion('kind', [
   z.object({ id: z.number().int(), at: z.string(), kind: z.literal('alert.opened'), alert: Alert }).strict(),
   z.object({ id: z.number().int(), at: z.string(), kind: z.literal('alert.updated'), alert: Alert }).strict(),
   z.object({ id: z.number().int(), at: z.string(), kind: z.literal('alert.closed'), alert: Alert }).strict(),
-  z.object({ id: z.number().int(), at: z.string(), kind: z.literal('camera.status'), camera: CameraHealth }).strict(),
+  z
+    .object({ id: z.number().int(), at: z.string(), kind: z.literal('camera.status'), camera: CameraHealth })
+    .strict(),
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 

@@ -18,16 +18,14 @@ export const Slug = z
  * An RTSP URL. Credentials may be embedded (`rtsp://user:pass@host/path`); user and password must be
  * percent-encoded when they contain reserved characters (RFC 3986 §3.2.1).
  */
-export const RtspUrl = z
-  .string()
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === 'rtsp:' || u.protocol === 'rtsps:';
-    } catch {
-      return false;
-    }
-  }, 'must be an rtsp:// or rtsps:// URL');
+export const RtspUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'rtsp:' || u.protocol === 'rtsps:';
+  } catch {
+    return false;
+  }
+}, 'must be an rtsp:// or rtsps:// URL');
 
 /** One camera (a PTZ or fixed camera on a tower). */
 export const CameraConfig = z
@@ -35,6 +33,25 @@ export const CameraConfig = z
     id: Slug,
     name: z.string().min(1),
     url: RtspUrl,
+    /**
+     * Credentials kept out of the URL (recommended): the service inserts them percent-encoded, so any
+     * character works. `passwordEnv` names an environment variable holding the password.
+     */
+    auth: z
+      .object({
+        username: z.string().min(1),
+        password: z.string().optional(),
+        passwordEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/)
+          .optional(),
+      })
+      .strict()
+      .refine(
+        (a) => (a.password === undefined) !== (a.passwordEnv === undefined),
+        'set exactly one of password or passwordEnv',
+      )
+      .optional(),
     /** `thermal`: 8-bit white-hot palette video; `visible`: colour video. */
     channel: z.enum(['thermal', 'visible']),
     enabled: z.boolean().default(true),
@@ -46,7 +63,11 @@ export const CameraConfig = z
     stallTimeoutS: z.number().min(2).max(600).default(10),
     /** Where the tower stands (WGS84 degrees) and how high the camera is mounted (m). */
     location: z
-      .object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), heightM: z.number().min(0).default(40) })
+      .object({
+        lat: z.number().min(-90).max(90),
+        lon: z.number().min(-180).max(180),
+        heightM: z.number().min(0).default(40),
+      })
       .strict()
       .optional(),
     /** Azimuth of the optical axis, degrees clockwise from true north. */

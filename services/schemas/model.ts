@@ -21,10 +21,15 @@ export const ModelSpec = z
     stride: z.number().int().min(1).max(64),
     /** Size the frame is resized to before inference, px; multiples of 32. */
     inputSize: z
-      .object({ width: z.number().int().min(32).multipleOf(32), height: z.number().int().min(32).multipleOf(32) })
+      .object({
+        width: z.number().int().min(32).multipleOf(32),
+        height: z.number().int().min(32).multipleOf(32),
+      })
       .strict(),
     /** value = (pixel/255 − mean[c]) / std[c], per channel. */
-    normalize: z.object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) }).strict(),
+    normalize: z
+      .object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) })
+      .strict(),
     /** Heatmap probability threshold, tuned on a validation split (see the card). */
     threshold: z.number().gt(0).lt(1),
     /** Boxes smaller than this many frame px² at the model's input size are ignored. */

@@ -2,10 +2,14 @@
  * Storage interfaces. Services depend on these, never on a database driver. The SQLite implementation is the
  * embedded default; a PostgreSQL one implements the same interface.
  */
-import type { Alert, AlertListQuery, CameraHealth, ServerEvent } from '../schemas/api.ts';
+import type { Alert, AlertListQuery, CameraHealth, CameraStatusChange, ServerEvent } from '../schemas/api.ts';
 
 /** An event before the store has assigned its id. */
-export type NewEvent = ServerEvent extends infer E ? (E extends { id: number } ? Omit<E, 'id'> : never) : never;
+export type NewEvent = ServerEvent extends infer E
+  ? E extends { id: number }
+    ? Omit<E, 'id'>
+    : never
+  : never;
 
 export interface AlertRepository {
   /** Inserts an alert and appends its event in one transaction. @returns the stored event (with its id). */
@@ -31,6 +35,8 @@ export interface EventRepository {
 export interface CameraStatusRepository {
   /** Records a status change (history is kept) and appends the `camera.status` event. */
   recordStatus(camera: CameraHealth): ServerEvent;
+  /** Status history of one camera, newest first. */
+  statusHistory(cameraId: string, limit: number): CameraStatusChange[];
 }
 
 export interface Store extends AlertRepository, EventRepository, CameraStatusRepository {

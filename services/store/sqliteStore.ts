@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Alert, ServerEvent, type AlertListQuery, type CameraHealth } from '../schemas/api.ts';
+import { Alert, CameraStatus, ServerEvent, type AlertListQuery, type CameraHealth } from '../schemas/api.ts';
 import type { NewEvent, Store } from './repository.ts';
 
 const MIGRATIONS: string[] = [
@@ -56,7 +56,9 @@ export function openSqliteStore(file: string): Store {
     })();
   }
 
-  const insEvent = db.prepare<[string, string, string]>('INSERT INTO events (at, kind, body) VALUES (?, ?, ?)');
+  const insEvent = db.prepare<[string, string, string]>(
+    'INSERT INTO events (at, kind, body) VALUES (?, ?, ?)',
+  );
   const insAlert = db.prepare(
     `INSERT INTO alerts (id, type, status, camera_id, preset_id, first_seen_at, last_seen_at, closed_at, peak_score, body)
      VALUES (@id, @type, @status, @cameraId, @presetId, @firstSeenAt, @lastSeenAt, @closedAt, @peakScore, @body)`,
@@ -65,16 +67,27 @@ export function openSqliteStore(file: string): Store {
     `UPDATE alerts SET status=@status, last_seen_at=@lastSeenAt, closed_at=@closedAt, peak_score=@peakScore, body=@body WHERE id=@id`,
   );
   const getAlertStmt = db.prepare<[string], { body: string }>('SELECT body FROM alerts WHERE id = ?');
-  const openStmt = db.prepare<[], { body: string }>("SELECT body FROM alerts WHERE status = 'open' ORDER BY first_seen_at DESC");
-  const afterStmt = db.prepare<[number, number], { id: number; body: string }>('SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?');
+  const openStmt = db.prepare<[], { body: string }>(
+    "SELECT body FROM alerts WHERE status = 'open' ORDER BY first_seen_at DESC",
+  );
+  const afterStmt = db.prepare<[number, number], { id: number; body: string }>(
+    'SELECT id, body FROM events WHERE id > ? ORDER BY id LIMIT ?',
+  );
   const lastStmt = db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM events');
   const insStatus = db.prepare<[string, string, string, string | null]>(
     'INSERT INTO camera_status (camera_id, status, at, last_error) VALUES (?, ?, ?, ?)',
   );
 
+  const historyStmt = db.prepare<
+    [string, number],
+    { camera_id: string; status: string; at: string; last_error: string | null }
+  >(
+    'SELECT camera_id, status, at, last_error FROM camera_status WHERE camera_id = ? ORDER BY id DESC LIMIT ?',
+  );
+
   const append = (e: NewEvent): ServerEvent => {
     const info = insEvent.run(e.at, e.kind, JSON.stringify(e));
-    return { ...e, id: Number(info.lastInsertRowid) } as ServerEvent;
+    return { ...e, id: Number(info.lastInsertRowid) };
   };
   const row = (a: Alert) => ({ ...a, body: JSON.stringify(a) });
   const parseAlert = (body: string): Alert => Alert.parse(JSON.parse(body));
@@ -112,12 +125,22 @@ export function openSqliteStore(file: string): Store {
     },
     listOpenAlerts: () => openStmt.all().map((r) => parseAlert(r.body)),
     appendEvent: (e) => append(e),
-    eventsAfter: (afterId, limit) => afterStmt.all(afterId, limit).map((r) => ServerEvent.parse({ ...JSON.parse(r.body), id: r.id })),
+    eventsAfter: (afterId, limit) =>
+      afterStmt.all(afterId, limit).map((r) => ServerEvent.parse({ ...JSON.parse(r.body), id: r.id })),
     lastEventId: () => lastStmt.get()?.id ?? 0,
     recordStatus: db.transaction((c: CameraHealth) => {
       insStatus.run(c.id, c.status, c.statusSince, c.lastError);
       return append({ at: c.statusSince, kind: 'camera.status', camera: c });
     }),
+    statusHistory: (cameraId, limit) =>
+      historyStmt
+        .all(cameraId, limit)
+        .map((r) => ({
+          cameraId: r.camera_id,
+          status: CameraStatus.parse(r.status),
+          at: r.at,
+          lastError: r.last_error,
+        })),
     close: () => db.close(),
   };
 }

@@ -35,7 +35,16 @@ describe('N-of-M confirmation', () => {
     expect(b.state.peakScore).toBe(0.95);
   });
   it('closes after the quiet period, on a frame or on a timer tick, and can reopen', () => {
-    expect(run([0.9, 0.9, null, null, null, null, null, null])).toEqual(['none', 'open', 'none', 'none', 'none', 'none', 'close', 'none']);
+    expect(run([0.9, 0.9, null, null, null, null, null, null])).toEqual([
+      'none',
+      'open',
+      'none',
+      'none',
+      'none',
+      'none',
+      'close',
+      'none',
+    ]);
     let s = initialConfirmState();
     s = observe(s, { at: 0, hit: { score: 0.9, box } }, cfg).state;
     s = observe(s, { at: 1000, hit: { score: 0.9, box } }, cfg).state;
@@ -43,7 +52,11 @@ describe('N-of-M confirmation', () => {
     const closed = tick(s, 11_000, cfg);
     expect(closed.action).toEqual({ kind: 'close', at: 11_000 });
     expect(closed.state.open).toBe(false);
-    const again = observe(observe(closed.state, { at: 12_000, hit: { score: 0.5, box } }, cfg).state, { at: 13_000, hit: { score: 0.5, box } }, cfg);
+    const again = observe(
+      observe(closed.state, { at: 12_000, hit: { score: 0.5, box } }, cfg).state,
+      { at: 13_000, hit: { score: 0.5, box } },
+      cfg,
+    );
     expect(again.action.kind).toBe('open');
   });
 });

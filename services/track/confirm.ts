@@ -30,14 +30,23 @@ export type ConfirmAction =
   /** No hit for `closeAfterMs`: close the open alert. */
   | { kind: 'close'; at: number };
 
-export const initialConfirmState = (): ConfirmState => ({ window: [], open: false, lastHitAt: null, peakScore: 0 });
+export const initialConfirmState = (): ConfirmState => ({
+  window: [],
+  open: false,
+  lastHitAt: null,
+  peakScore: 0,
+});
 
 /**
  * Advances the state with one observation.
  * Opening: when `confirmN` of the last `confirmM` observations (this one included) are hits, and this one is
  * a hit (an alert opens on a detection, so it always has a box). Closing: see {@link tick}.
  */
-export function observe(s: ConfirmState, o: Observation, cfg: AlertingConfig): { state: ConfirmState; action: ConfirmAction } {
+export function observe(
+  s: ConfirmState,
+  o: Observation,
+  cfg: AlertingConfig,
+): { state: ConfirmState; action: ConfirmAction } {
   const window = [...s.window, o.hit !== null].slice(-cfg.confirmM);
   if (o.hit === null) {
     const next = { ...s, window };
@@ -54,7 +63,10 @@ export function observe(s: ConfirmState, o: Observation, cfg: AlertingConfig): {
   }
   const hits = window.filter(Boolean).length;
   if (hits >= cfg.confirmN) {
-    return { state: { window, open: true, lastHitAt: o.at, peakScore: score }, action: { kind: 'open', score, box, at: o.at } };
+    return {
+      state: { window, open: true, lastHitAt: o.at, peakScore: score },
+      action: { kind: 'open', score, box, at: o.at },
+    };
   }
   return { state: { ...s, window, lastHitAt: o.at }, action: { kind: 'none' } };
 }
@@ -63,9 +75,16 @@ export function observe(s: ConfirmState, o: Observation, cfg: AlertingConfig): {
  * Closes an open alert when nothing was seen for `closeAfterMs` (call on every frame and on a timer, so an
  * alert also closes when the camera stops delivering frames).
  */
-export function tick(s: ConfirmState, now: number, cfg: AlertingConfig): { state: ConfirmState; action: ConfirmAction } {
+export function tick(
+  s: ConfirmState,
+  now: number,
+  cfg: AlertingConfig,
+): { state: ConfirmState; action: ConfirmAction } {
   if (s.open && s.lastHitAt !== null && now - s.lastHitAt >= cfg.closeAfterMs) {
-    return { state: { window: [], open: false, lastHitAt: s.lastHitAt, peakScore: 0 }, action: { kind: 'close', at: now } };
+    return {
+      state: { window: [], open: false, lastHitAt: s.lastHitAt, peakScore: 0 },
+      action: { kind: 'close', at: now },
+    };
   }
   return { state: s, action: { kind: 'none' } };
 }

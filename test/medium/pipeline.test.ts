@@ -96,6 +96,10 @@ describe('demo fleet end to end', () => {
     const before = pgrep(serverTag).length;
     expect(before).toBeGreaterThan(0);
     await rt.stop();
-    await waitFor('children gone', () => pgrep(`127.0.0.1:${rtspPort}/`).length === 0 && pgrep(serverTag).length === 0, 10_000);
+    await waitFor(
+      'children gone',
+      () => pgrep(`127.0.0.1:${rtspPort}/`).length === 0 && pgrep(serverTag).length === 0,
+      10_000,
+    );
   });
 });

@@ -1,0 +1,102 @@
+/**
+ * Browser test of the walking skeleton: the real entry point (`services/main.ts`, as `npm start` runs it) on
+ * the embedded demo site, and Debian's Chromium driven by playwright-core. Within 60 s of start an alert from
+ * a real clip must appear in the console without a reload; SIGTERM must leave no child process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../services/runtime.ts';
+import { freePort, pgrep, waitFor } from '../support/procs.ts';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
+let proc: ChildProcess;
+let base: string;
+let rtspPort: number;
+let startedAt: number;
+let browser: Browser;
+let output = '';
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const port = await freePort();
+  rtspPort = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  startedAt = Date.now();
+  proc = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TOWERWATCH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tw-e2e-')),
+      TOWERWATCH_DEMO_RTSP_PORT: String(rtspPort),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (c: Buffer) => (output = (output + c.toString()).slice(-20_000));
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  await waitFor('console up', async () => (await fetch(`${base}/api/health`).catch(() => null))?.ok, 45_000);
+  browser = await chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+});
+
+describe('duty console', () => {
+  it('shows an alert from the demo fleet within 60 s of start, live, in zh-CN', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(base);
+    await expect
+      .poll(() => page.getAttribute('[data-testid="conn-state"]', 'data-state'), { timeout: 20_000 })
+      .toBe('connected');
+    const card = page.locator('[data-testid="alert-card"]').first();
+    await card.waitFor({ timeout: Math.max(1000, 60_000 - (Date.now() - startedAt)) });
+    const elapsed = Date.now() - startedAt;
+    expect(elapsed).toBeLessThan(60_000);
+    expect(['hotspot', 'smoke']).toContain(await card.getAttribute('data-alert-type'));
+    expect(await page.locator('html').getAttribute('lang')).toMatch(/^zh/);
+    const img = card.locator('img').first();
+    await expect
+      .poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-zh-CN.png') });
+
+    const id = await card.getAttribute('data-alert-id');
+    const api = (await (await fetch(`${base}/api/alerts`)).json()) as { alerts: { id: string }[] };
+    expect(api.alerts.map((a) => a.id)).toContain(id);
+
+    await page.selectOption('[data-testid="lang-switch"]', 'en');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-en.png') });
+    await page.close();
+  });
+
+  it('stops on SIGTERM leaving no ffmpeg or RTSP server', async () => {
+    expect(pgrep(`"port":${rtspPort},`).length).toBe(1);
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    proc.kill('SIGTERM');
+    expect(await exited, output.slice(-2000)).toBe(0);
+    await waitFor(
+      'children gone',
+      () => pgrep(`127.0.0.1:${rtspPort}/`).length === 0 && pgrep(`"port":${rtspPort},`).length === 0,
+      10_000,
+    );
+  });
+});

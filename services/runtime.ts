@@ -2,6 +2,8 @@
  * Composition root: wires config, store, models, demo RTSP server, camera workers, alert service and the
  * HTTP/socket server. `startTowerWatch` is what `npm start` runs and what medium/e2e tests start in-process.
  */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -12,6 +14,10 @@ import { killAllChildrenSync } from './capture/processes.ts';
 import { loadConfigDir } from './config/loadConfig.ts';
 import { startDemoRtspServer, type DemoRtspServer } from './demo/demoRtspServer.ts';
 import { DetectLoop, type Detector } from './detect/detectLoop.ts';
+import { loadDispatchConfig } from './dispatch/config.ts';
+import { createDispatch, socketRoomsFromCookie, type Dispatch } from './dispatch/index.ts';
+import type { CaseEvent } from './dispatch/schemas.ts';
+import { sqliteDispatchRepository } from './dispatch/sqliteRepository.ts';
 import { OnnxHeatmapModel } from './detect/onnxModel.ts';
 import { AlertService } from './events/alertService.ts';
 import { fileEvidenceStore } from './events/evidenceStore.ts';
@@ -139,8 +145,12 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         framesSampled: w?.framesSampled ?? 0,
         framesAnalysed: counts.framesAnalysed,
         framesDropped: counts.framesDropped,
+        framesCorrupt: w?.framesCorrupt ?? 0,
         restarts: w?.restarts ?? 0,
         lastError: w?.lastError ?? null,
+        decodeMode: w?.decodeMode ?? null,
+        codec: w?.codec ?? null,
+        gopMs: w?.gopMs ?? null,
       };
     };
     const health = (): HealthResponse => {
@@ -165,6 +175,40 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     if (closed > 0) log.info({ closed }, 'closed alerts left open by the previous run');
     detectLoop = new DetectLoop({ cameras: cameraById, detectors, alerts, log });
 
+    // Dispatch domain (cases, routing, SLA, audit, users) when the config has a dispatch/ folder.
+    const dispatchDir = path.join(opts.configDir, 'dispatch');
+    let publishCase: (room: string, e: CaseEvent) => void = () => undefined;
+    let dispatch: Dispatch | undefined;
+    if (existsSync(dispatchDir)) {
+      // Its own connection: the dispatch repository's async transactions must not interleave with the alert
+      // store's synchronous ones on one connection.
+      const dispatchDb = new Database(path.join(opts.dataDir, 'towerwatch.sqlite'));
+      cleanups.push(() => void dispatchDb.close());
+      const dispatchConfig = loadDispatchConfig(dispatchDir);
+      const d = createDispatch({
+        repo: await sqliteDispatchRepository(dispatchDb),
+        config: dispatchConfig,
+        alerts: store,
+        dataDir: opts.dataDir,
+        clock,
+        log: log.child({ domain: 'dispatch' }),
+        publish: (r, e) => publishCase(r, e),
+        cameraGeo: (id) => {
+          const c = cameraById.get(id);
+          return c
+            ? {
+                location: c.location ? { lat: c.location.lat, lon: c.location.lon } : null,
+                azimuthDeg: c.azimuthDeg ?? null,
+                hfovDeg: c.hfovDeg ?? null,
+              }
+            : null;
+        },
+      });
+      await d.auth.seedUsers(dispatchConfig.users, process.env, (line) => process.stdout.write(line + '\n'));
+      cleanups.push(d.startTicker(30_000));
+      dispatch = d;
+    }
+
     const { app, attach } = createApp({
       store,
       evidence,
@@ -182,11 +226,20 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         })),
       log,
       webDir: opts.webDir ?? path.join(REPO_ROOT, 'web', 'dist'),
+      ...(dispatch
+        ? {
+            dispatch: {
+              router: dispatch.router,
+              socketRooms: (c: string | undefined) => socketRoomsFromCookie(dispatch.auth, c),
+            },
+          }
+        : {}),
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     });
     const server = createServer(app);
     const sockets = attach(server);
     publish = sockets.publish;
+    publishCase = sockets.publishCase;
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {

@@ -17,6 +17,7 @@ import {
   type ServerEvent,
   type ServerToClientEvents,
 } from '../schemas/api.ts';
+import { CASE_SOCKET_EVENT, type CaseEvent } from '../dispatch/schemas.ts';
 import type { EvidenceStore } from '../events/evidenceStore.ts';
 import type { AlertRepository, CameraStatusRepository, EventRepository } from '../store/repository.ts';
 import type { Logger } from '../util/logger.ts';
@@ -30,6 +31,8 @@ export interface AppDeps {
   log: Logger;
   /** Built SPA (web/dist); when absent, `/` answers 503 with a hint. */
   webDir?: string;
+  /** Dispatch domain (cases, users): its router is mounted under /api and its socket rooms joined on connect. */
+  dispatch?: { router: express.Router; socketRooms: (cookie: string | undefined) => Promise<string[]> };
   /** Prometheus text exposition, if enabled. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -40,6 +43,8 @@ export interface App {
   attach: (server: HttpServer) => {
     io: SocketServer<ClientToServerEvents, ServerToClientEvents>;
     publish: (e: ServerEvent) => void;
+    /** Emits a case event to one room (`role:duty`, `dept:<id>`…): only that room's members receive it. */
+    publishCase: (room: string, e: CaseEvent) => void;
   };
 }
 
@@ -104,6 +109,8 @@ export function createApp(deps: AppDeps): App {
     });
   }
 
+  if (deps.dispatch) app.use('/api', deps.dispatch.router);
+
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
 
   const webDir = deps.webDir;
@@ -145,9 +152,23 @@ export function createApp(deps: AppDeps): App {
           cursor = page[page.length - 1]!.id;
         }
         void socket.join(LIVE_ROOM);
+        if (deps.dispatch) {
+          deps.dispatch.socketRooms(socket.handshake.headers.cookie).then(
+            (rooms) => void socket.join(rooms),
+            (e: unknown) =>
+              deps.log.warn(
+                { err: e instanceof Error ? e.message : String(e) },
+                'cannot resolve socket rooms',
+              ),
+          );
+        }
         socket.emit('replay.done', { lastEventId: deps.store.lastEventId(), replayed });
       });
-      return { io, publish: (e) => void io.to(LIVE_ROOM).emit('event', e) };
+      return {
+        io,
+        publish: (e) => void io.to(LIVE_ROOM).emit('event', e),
+        publishCase: (room, e) => void io.to(room).emit(CASE_SOCKET_EVENT, e),
+      };
     },
   };
 }

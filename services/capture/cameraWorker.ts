@@ -14,6 +14,8 @@ import type { Clock } from '../util/clock.ts';
 import { redactUrl, type Logger } from '../util/logger.ts';
 import { resolveCameraUrl } from './cameraUrl.ts';
 import { buildCaptureArgs, type DecodeMode } from './ffmpegArgs.ts';
+import { isFlatFrame, updateBadRatio } from './frameQuality.ts';
+import { chooseDecodeMode, probeStream, type StreamProbe } from './probe.ts';
 import { PpmStreamParser, type RgbImage } from './ppmStream.ts';
 import { spawnSupervised, stopChild } from './processes.ts';
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffPolicy } from './supervision.ts';
@@ -34,9 +36,15 @@ export interface WorkerStatus {
   status: CameraStatus;
   since: number;
   lastFrameAt: number | null;
+  /** Frames delivered to the detect stage. */
   framesSampled: number;
+  /** Flat frames dropped before detection. */
+  framesCorrupt: number;
   restarts: number;
   lastError: string | null;
+  decodeMode: DecodeMode | null;
+  codec: string | null;
+  gopMs: number | null;
 }
 
 export interface CameraWorkerDeps {
@@ -46,6 +54,8 @@ export interface CameraWorkerDeps {
   onFrame: (f: SampledFrame) => void;
   onStatus: (s: WorkerStatus) => void;
   ffmpegPath?: string;
+  /** Stream prober (ffprobe adapter by default; injected in tests). */
+  probe?: (url: string, durationS: number, timeoutMs: number) => Promise<StreamProbe>;
   backoff?: BackoffPolicy;
   random?: () => number;
 }
@@ -58,19 +68,26 @@ export class CameraWorker {
   private restartTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private state: WorkerStatus;
+  private badHistory: boolean[] = [];
+  private degraded = false;
+  /** Bumped by stop(): async steps of an older launch see the change and give up. */
+  private generation = 0;
 
   constructor(
     readonly camera: CameraConfig,
     private readonly deps: CameraWorkerDeps,
-    private readonly decodeMode: DecodeMode = 'all',
   ) {
     this.state = {
       status: 'starting',
       since: deps.clock.now(),
       lastFrameAt: null,
       framesSampled: 0,
+      framesCorrupt: 0,
       restarts: 0,
       lastError: null,
+      decodeMode: camera.decodeMode === 'auto' ? null : camera.decodeMode,
+      codec: null,
+      gopMs: null,
     };
   }
 
@@ -82,19 +99,25 @@ export class CameraWorker {
     if (!this.stopped) return;
     this.stopped = false;
     this.setStatus('starting', null);
-    this.spawn();
+    void this.launch();
   }
 
   /** Stops ffmpeg (SIGTERM, then SIGKILL) and all timers. Resolves once the process has exited. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.generation++;
     this.clearTimers();
     const c = this.child;
     this.child = null;
     if (c) await stopChild(c);
   }
 
-  private spawn(): void {
+  /**
+   * Resolves the URL, probes the stream when the decode mode is `auto` and not yet known (codec, size, GOP),
+   * then spawns the sampling ffmpeg. Probe failures are classified like ffmpeg failures (auth_failed/offline).
+   */
+  private async launch(): Promise<void> {
+    const gen = this.generation;
     let url: string;
     try {
       url = resolveCameraUrl(this.camera);
@@ -103,10 +126,44 @@ export class CameraWorker {
       this.scheduleRestart();
       return;
     }
+    if (this.state.decodeMode === null) {
+      const probe = this.deps.probe ?? probeStream;
+      const durationS = Math.max(3, Math.ceil((2 * this.camera.sampleIntervalMs) / 1000) + 1);
+      try {
+        const p = await probe(url, durationS, this.camera.stallTimeoutS * 1000 + 15_000);
+        if (gen !== this.generation || this.stopped) return;
+        this.state.codec = p.codec;
+        this.state.gopMs = p.gopMs;
+        this.state.decodeMode = chooseDecodeMode(p.gopMs, this.camera.sampleIntervalMs);
+        this.deps.log.info(
+          {
+            codec: p.codec,
+            width: p.width,
+            height: p.height,
+            gopMs: p.gopMs,
+            decodeMode: this.state.decodeMode,
+          },
+          'stream probed',
+        );
+      } catch (e) {
+        if (gen !== this.generation || this.stopped) return;
+        const msg = redactUrl((e as Error).message);
+        this.setStatus(
+          classifyFailure(msg) === 'auth_failed' ? 'auth_failed' : 'offline',
+          `probe failed: ${msg}`,
+        );
+        this.scheduleRestart();
+        return;
+      }
+    }
+    this.spawn(url, this.state.decodeMode);
+  }
+
+  private spawn(url: string, decodeMode: DecodeMode): void {
     const args = buildCaptureArgs({
       url,
       sampleIntervalMs: this.camera.sampleIntervalMs,
-      decodeMode: this.decodeMode,
+      decodeMode,
       ioTimeoutMs: Math.min(this.camera.stallTimeoutS * 1000, 5000),
     });
     const child = spawnSupervised(this.deps.ffmpegPath ?? 'ffmpeg', args);
@@ -151,17 +208,33 @@ export class CameraWorker {
     const now = this.deps.clock.now();
     this.attempt = 0;
     this.state.lastFrameAt = now;
-    this.state.framesSampled++;
-    if (this.state.status !== 'online') this.setStatus('online', null);
     this.armWatchdog();
+    const flat = isFlatFrame(image);
+    const q = updateBadRatio(this.badHistory, flat);
+    this.badHistory = q.history;
+    this.degraded = q.degraded;
+    const next = this.degraded ? 'degraded' : 'online';
+    if (this.state.status !== next)
+      this.setStatus(next, this.degraded ? 'most recent frames are flat (grey/black/green)' : null);
+    if (flat) {
+      this.state.framesCorrupt++;
+      return;
+    }
+    this.state.framesSampled++;
     this.deps.onFrame({ cameraId: this.camera.id, presetId: null, capturedAt: now, seq: ++this.seq, image });
   }
 
   /** Restart when no frame arrives for stallTimeoutS (the first frame may take longer: RTSP setup + GOP). */
   private armWatchdog(): void {
     this.clearWatchdog();
-    const first = this.state.lastFrameAt === null || this.state.status !== 'online';
-    const ms = this.camera.stallTimeoutS * 1000 + (first ? 10_000 : 0) + this.camera.sampleIntervalMs;
+    // The first frame may take RTSP setup (~10 s on some servers) plus up to one GOP before a keyframe.
+    const first =
+      this.state.lastFrameAt === null || (this.state.status !== 'online' && this.state.status !== 'degraded');
+    const gop = this.state.gopMs ?? 0;
+    const ms =
+      this.camera.stallTimeoutS * 1000 +
+      (first ? 10_000 + gop : 0) +
+      Math.max(this.camera.sampleIntervalMs, this.state.decodeMode === 'keyframes' ? gop : 0);
     this.watchdog = setTimeout(() => {
       const c = this.child;
       if (!c || this.stopped) return;
@@ -189,7 +262,7 @@ export class CameraWorker {
     this.deps.log.info({ delayMs: delay, attempt: this.attempt }, 'restarting ffmpeg after backoff');
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
-      if (!this.stopped) this.spawn();
+      if (!this.stopped) void this.launch();
     }, delay);
   }
 

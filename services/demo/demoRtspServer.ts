@@ -2,7 +2,7 @@
  * Adapter that runs the demo RTSP server (services/demo/rtsp_server.py, GStreamer) with one looping feeder per
  * demo stream. Used by `npm start` on the embedded default and by the medium/e2e tests.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { buildLoopFeederArgs } from '../capture/ffmpegArgs.ts';
 import { spawnSupervised, stopChild } from '../capture/processes.ts';
@@ -13,6 +13,31 @@ export interface DemoRtspServer {
   /** rtsp://127.0.0.1:<port>/<mount> per mount. */
   urls: Record<string, string>;
   stop(): Promise<void>;
+}
+
+/**
+ * Video codec of a clip (`h264`, `hevc`, …) read with ffprobe.
+ * @throws Error naming the clip when it is missing or has no video stream.
+ */
+export function clipCodec(file: string): string {
+  try {
+    return execFileSync(
+      'ffprobe',
+      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+      .trim()
+      .split('\n')[0]!
+      .trim();
+  } catch (e) {
+    throw new Error(
+      `demo clip ${file}: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`,
+      { cause: e },
+    );
+  }
 }
 
 /** First UDP port used for feeder → server transport (one per stream). */
@@ -26,7 +51,7 @@ const UDP_BASE = 21000;
 export async function startDemoRtspServer(opts: {
   port: number;
   baseDir: string;
-  streams: DemoStream[];
+  streams: (Omit<DemoStream, 'mode'> & { mode?: DemoStream['mode'] })[];
   log: Logger;
   python?: string;
   udpBase?: number;
@@ -38,6 +63,9 @@ export async function startDemoRtspServer(opts: {
   const streams = opts.streams.map((s, i) => ({
     mount: s.mount,
     udpPort: udpBase + i,
+    codec: clipCodec(path.resolve(opts.baseDir, s.clip)),
+    mode: s.mode,
+    clip: path.resolve(opts.baseDir, s.clip),
     feeder: [
       opts.ffmpegPath ?? 'ffmpeg',
       ...buildLoopFeederArgs(path.resolve(opts.baseDir, s.clip), udpBase + i),

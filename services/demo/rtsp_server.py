@@ -9,7 +9,7 @@ Both this process and its feeders die with their parent (PR_SET_PDEATHSIG), so n
 
 Usage: rtsp_server.py CONFIG_JSON
 CONFIG_JSON = {"port": 8554, "auth": {"user": "u", "password": "p"} | null,
-               "streams": [{"mount": "cam", "udpPort": 20000, "feeder": ["ffmpeg", ...]}]}
+               "streams": [{"mount": "cam", "udpPort": 20000, "codec": "h264|hevc", "feeder": ["ffmpeg", ...]}]}
 With "auth", every mount requires HTTP Basic credentials (used to test credential handling).
 Prints "READY <port>" on stdout once the server is attached.
 """
@@ -52,11 +52,22 @@ def main():
         server.set_auth(auth)
     for s in cfg["streams"]:
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(
-            "( udpsrc port=%d buffer-size=4194304 caps=\"video/mpegts,systemstream=(boolean)true,packetsize=(int)188\" "
-            "! tsdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=1 )" % s["udpPort"]
-        )
-        factory.set_shared(True)
+        codec = "h265" if s.get("codec") in ("hevc", "h265") else "h264"
+        if s.get("mode") == "file":
+            # Each client plays the file from its start (real-time paced, not looped): for streams whose
+            # first keyframe must come at once, e.g. a 60 s GOP that a live pre-roll would wait a minute for.
+            factory.set_launch(
+                "( filesrc location=\"%s\" ! qtdemux ! %sparse config-interval=-1 ! rtp%spay name=pay0 pt=96 config-interval=1 )"
+                % (s["clip"].replace("\"", ""), codec, codec)
+            )
+            factory.set_shared(False)
+        else:
+            factory.set_launch(
+                "( udpsrc port=%d buffer-size=4194304 caps=\"video/mpegts,systemstream=(boolean)true,packetsize=(int)188\" "
+                "! tsdemux ! %sparse config-interval=-1 ! rtp%spay name=pay0 pt=96 config-interval=1 )"
+                % (s["udpPort"], codec, codec)
+            )
+            factory.set_shared(True)
         if auth_cfg:
             factory.add_role_from_structure(
                 Gst.Structure.new_from_string(
@@ -64,6 +75,7 @@ def main():
                 )
             )
         mounts.add_factory("/" + s["mount"], factory)
+
     if server.attach(None) == 0:
         print("ERROR cannot bind port %d" % cfg["port"], flush=True)
         sys.exit(2)
@@ -76,14 +88,18 @@ def main():
         )
 
     for s in cfg["streams"]:
-        start_feeder(s)
+        if s.get("mode") != "file":
+            start_feeder(s)
+
 
     def watch():
         if os.getppid() != parent:
             shutdown()
             return False
         for s in cfg["streams"]:
-            p = feeders[s["mount"]]
+            p = feeders.get(s["mount"])
+            if p is None:
+                continue
             if p.poll() is not None:
                 print("feeder %s exited with %s; restarting" % (s["mount"], p.returncode), file=sys.stderr, flush=True)
                 start_feeder(s)

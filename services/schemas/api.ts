@@ -3,6 +3,7 @@
  * never copies them). All times are ISO-8601 strings in UTC (`Z`).
  */
 import { z } from 'zod';
+import type { CaseEvent } from '../dispatch/schemas.ts';
 import { DetectionType } from './config.ts';
 
 /** Axis-aligned box in frame pixels: x, y = top-left corner; w, h = size (px). */
@@ -63,8 +64,14 @@ export const CameraHealth = z
     framesSampled: z.number().int(),
     framesAnalysed: z.number().int(),
     framesDropped: z.number().int(),
+    /** Frames dropped before detection because they were flat (grey/black/green decoder output). */
+    framesCorrupt: z.number().int(),
     restarts: z.number().int(),
     lastError: z.string().nullable(),
+    /** Effective decode mode (after probing) and what the probe found; null until probed. */
+    decodeMode: z.enum(['all', 'keyframes']).nullable(),
+    codec: z.string().nullable(),
+    gopMs: z.number().nullable(),
   })
   .strict();
 export type CameraHealth = z.infer<typeof CameraHealth>;
@@ -153,6 +160,8 @@ export interface ServerToClientEvents {
   event: (e: ServerEvent) => void;
   /** Sent once after the replay on connect: ids up to `lastEventId` have been delivered. */
   'replay.done': (p: { lastEventId: number; replayed: number }) => void;
+  /** Case events (dispatch domain), delivered only to the rooms a user belongs to (role and department). */
+  case: (e: CaseEvent) => void;
 }
 export type ClientToServerEvents = Record<string, never>;
 

@@ -27,6 +27,65 @@ export const RtspUrl = z.string().refine((s) => {
   }
 }, 'must be an rtsp:// or rtsps:// URL');
 
+/** A point in normalised frame coordinates: x, y in 0..1 from the top-left corner. */
+export const NormPoint = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+/** A polygon in normalised frame coordinates (≥ 3 points). */
+export const NormPolygon = z.array(NormPoint).min(3);
+export type NormPolygon = z.infer<typeof NormPolygon>;
+
+/**
+ * A PTZ preset: where the camera looks and how that view is analysed. Detection settings belong to the
+ * preset, not the camera (a preset looking at a chimney needs a mask there; one over farmland does not).
+ */
+export const PresetConfig = z
+  .object({
+    id: Slug,
+    name: z.string().min(1),
+    /** ONVIF preset token on the camera, or an absolute PTZ position (pan/tilt in −1..1, zoom 0..1, ONVIF generic space). */
+    onvifToken: z.string().min(1).optional(),
+    position: z
+      .object({
+        pan: z.number().min(-1).max(1),
+        tilt: z.number().min(-1).max(1),
+        zoom: z.number().min(0).max(1),
+      })
+      .strict()
+      .optional(),
+    /** Time spent on this preset per tour visit, s. */
+    dwellS: z.number().min(5).max(3600).default(60),
+    /** Time to wait after the move before analysing (mechanics, autofocus, exposure), s. */
+    settleS: z.number().min(0).max(60).default(5),
+    /** Areas never analysed (normalised polygons): chimneys, roads, known permitted sources. */
+    masks: z.array(NormPolygon).default([]),
+    /** When set, only these areas are analysed. */
+    roi: z.array(NormPolygon).optional(),
+    /** Detectors enabled on this preset (default: the camera's). */
+    detectors: z.array(DetectionType).min(1).optional(),
+    /** Sensitivity 0..1 (0.5 = the model's tuned threshold; higher = more sensitive). */
+    sensitivity: z.number().min(0).max(1).default(0.5),
+    /** Azimuth of the optical axis at this preset, degrees clockwise from true north; FOV at this zoom, degrees. */
+    azimuthDeg: z.number().min(0).lt(360).optional(),
+    hfovDeg: z.number().gt(0).max(180).optional(),
+    /** Depression angle below the horizon, degrees (for range estimation). */
+    tiltDeg: z.number().min(-90).max(90).optional(),
+  })
+  .strict();
+export type PresetConfig = z.infer<typeof PresetConfig>;
+
+/** A patrol tour: presets visited in order, repeated, optionally only within daily time windows (local time). */
+export const TourConfig = z
+  .object({
+    id: Slug,
+    name: z.string().min(1),
+    presets: z.array(Slug).min(1),
+    /** Daily windows "HH:MM-HH:MM" in the site's local time; empty = always. */
+    schedule: z
+      .array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM-HH:MM"'))
+      .default([]),
+  })
+  .strict();
+export type TourConfig = z.infer<typeof TourConfig>;
+
 /** One camera (a PTZ or fixed camera on a tower). */
 export const CameraConfig = z
   .object({
@@ -59,6 +118,11 @@ export const CameraConfig = z
     sampleIntervalMs: z.number().int().min(100).max(600_000).default(2000),
     /** Detectors run on this camera's frames. */
     detectors: z.array(DetectionType).min(1),
+    /**
+     * `auto`: probe the stream's GOP and decode keyframes only when they come at least once per sampling
+     * interval (≈10× cheaper), else decode all frames. `all` / `keyframes` force a mode.
+     */
+    decodeMode: z.enum(['auto', 'all', 'keyframes']).default('auto'),
     /** No frame for this long (s) → the stream is treated as stalled and restarted. */
     stallTimeoutS: z.number().min(2).max(600).default(10),
     /** Where the tower stands (WGS84 degrees) and how high the camera is mounted (m). */
@@ -74,8 +138,42 @@ export const CameraConfig = z
     azimuthDeg: z.number().min(0).lt(360).optional(),
     /** Horizontal field of view, degrees. */
     hfovDeg: z.number().gt(0).max(180).optional(),
+    /** Maximum useful range of the camera, m (bearing rays are clipped to it). Default 3000. */
+    rangeM: z.number().positive().default(3000),
+    /** ONVIF endpoint for PTZ control (credentials from `auth`). Absent = fixed camera. */
+    onvif: z
+      .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).default(80) })
+      .strict()
+      .optional(),
+    /** PTZ presets; a fixed camera has none (one implicit preset, id null). */
+    presets: z.array(PresetConfig).default([]),
+    tours: z.array(TourConfig).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const ids = new Set<string>();
+    c.presets.forEach((p, i) => {
+      if (ids.has(p.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['presets', i, 'id'],
+          message: `duplicate preset id "${p.id}"`,
+        });
+      ids.add(p.id);
+    });
+    c.tours.forEach((t, i) =>
+      t.presets.forEach((pid, j) => {
+        if (!ids.has(pid))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tours', i, 'presets', j],
+            message: `unknown preset "${pid}"`,
+          });
+      }),
+    );
+    if (c.tours.length > 0 && !c.onvif)
+      ctx.addIssue({ code: 'custom', path: ['tours'], message: 'tours need an onvif endpoint' });
+  });
 export type CameraConfig = z.infer<typeof CameraConfig>;
 
 /**
@@ -100,6 +198,11 @@ export const DemoStream = z
     mount: Slug,
     /** Clip path, relative to the config file's directory. */
     clip: z.string().min(1),
+    /**
+     * `loop` (default): one live stream per mount, the clip looped without re-encoding, shared by all clients.
+     * `file`: each client gets the (MP4) file from its start, not looped.
+     */
+    mode: z.enum(['loop', 'file']).default('loop'),
   })
   .strict();
 export type DemoStream = z.infer<typeof DemoStream>;

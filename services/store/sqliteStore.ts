@@ -133,14 +133,12 @@ export function openSqliteStore(file: string): Store {
       return append({ at: c.statusSince, kind: 'camera.status', camera: c });
     }),
     statusHistory: (cameraId, limit) =>
-      historyStmt
-        .all(cameraId, limit)
-        .map((r) => ({
-          cameraId: r.camera_id,
-          status: CameraStatus.parse(r.status),
-          at: r.at,
-          lastError: r.last_error,
-        })),
+      historyStmt.all(cameraId, limit).map((r) => ({
+        cameraId: r.camera_id,
+        status: CameraStatus.parse(r.status),
+        at: r.at,
+        lastError: r.last_error,
+      })),
     close: () => db.close(),
   };
 }

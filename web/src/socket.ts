@@ -5,6 +5,7 @@
  * from page load; the server then replays only what we have not seen yet.
  */
 import { io, type Socket } from 'socket.io-client';
+import type { CaseEvent } from '../../services/dispatch/schemas.ts';
 import type {
   ClientToServerEvents,
   ServerEvent,
@@ -23,6 +24,10 @@ export interface SocketHandlers {
   onEvent: (event: ServerEvent) => void;
   onReplayDone: (p: { lastEventId: number; replayed: number }) => void;
   onConnectionState: (s: ConnectionState) => void;
+  /** A case event for one of the rooms the session belongs to (joined by the server from the cookie). */
+  onCase?: (event: CaseEvent) => void;
+  /** Every successful (re)connect (case events are not replayed: refetch the cases). */
+  onConnect?: () => void;
 }
 
 /** Opens the socket (same origin, default path `/socket.io`). Call `disconnect()` on the result to stop. */
@@ -38,6 +43,7 @@ export function connectSocket(h: SocketHandlers, url?: string): ConsoleSocket {
   socket.on('connect', () => {
     everConnected = true;
     h.onConnectionState('connected');
+    h.onConnect?.();
   });
   socket.on('disconnect', () => h.onConnectionState(everConnected ? 'reconnecting' : 'connecting'));
   socket.on('connect_error', () => h.onConnectionState(everConnected ? 'reconnecting' : 'connecting'));
@@ -46,5 +52,8 @@ export function connectSocket(h: SocketHandlers, url?: string): ConsoleSocket {
     if (typeof e === 'object' && e !== null && typeof e.id === 'number') h.onEvent(e);
   });
   socket.on('replay.done', (p) => h.onReplayDone(p));
+  socket.on('case', (e) => {
+    if (typeof e === 'object' && e !== null && typeof e.case === 'object' && e.case !== null) h.onCase?.(e);
+  });
   return socket;
 }

@@ -46,8 +46,12 @@ function camera(id: string, over: Partial<CameraHealth> = {}): CameraHealth {
     framesSampled: 10,
     framesAnalysed: 10,
     framesDropped: 0,
+    framesCorrupt: 0,
     restarts: 0,
     lastError: null,
+    decodeMode: 'keyframes',
+    codec: 'h264',
+    gopMs: 1000,
     ...over,
   };
 }

@@ -2,7 +2,10 @@
  * The console's single store: the reduced server state plus connection flags, with subscribe/getSnapshot for
  * `useSyncExternalStore`, and the bootstrap (REST snapshot → socket with replay).
  */
+import type { Case, CaseEvent } from '../../services/dispatch/schemas.ts';
 import type { AlertListResponse, HealthResponse, ServerEvent } from '../../services/schemas/api.ts';
+import { apiGet } from './api.ts';
+import { applyCase, applyCaseEvent, applyCaseList, initialCases, type CasesState } from './caseState.ts';
 import { connectSocket, type ConnectionState, type ConsoleSocket } from './socket.ts';
 import {
   applyEvent,
@@ -22,6 +25,12 @@ export interface StoreState {
   readonly replayDone: boolean;
   /** The initial REST load failed (the console then rebuilds from a full replay). */
   readonly loadFailed: boolean;
+  /** Cases visible to the logged-in user (empty when logged out). */
+  readonly cases: CasesState;
+  /** +1 for every alert that opened while we were live (after the first replay): drives the alarm. */
+  readonly alarmSeq: number;
+  /** The alert that raised the latest alarm. */
+  readonly alarmAlertId: string | null;
 }
 
 type Listener = () => void;
@@ -53,8 +62,14 @@ export class ConsoleStore {
       connection: 'connecting',
       replayDone: false,
       loadFailed: false,
+      cases: initialCases,
+      alarmSeq: 0,
+      alarmAlertId: null,
     };
   }
+
+  private loggedIn = false;
+  private casesRequest = 0;
 
   getSnapshot = (): StoreState => this.state;
 
@@ -74,8 +89,51 @@ export class ConsoleStore {
   /** Apply a server event (duplicates / already-seen ids are dropped by the reducer). */
   applyEvent = (e: ServerEvent): void => {
     const data = applyEvent(this.state.data, e);
-    if (data !== this.state.data) this.set({ ...this.state, data });
+    if (data === this.state.data) return;
+    const isNew = e.kind === 'alert.opened' && this.state.data.alerts[e.alert.id] === undefined;
+    if (isNew && this.state.replayDone) {
+      this.set({ ...this.state, data, alarmSeq: this.state.alarmSeq + 1, alarmAlertId: e.alert.id });
+    } else {
+      this.set({ ...this.state, data });
+    }
   };
+
+  /** Apply a live case event (older versions than the one we hold are dropped). */
+  applyCaseEvent = (e: CaseEvent): void => {
+    const cases = applyCaseEvent(this.state.cases, e);
+    if (cases !== this.state.cases) this.set({ ...this.state, cases });
+  };
+
+  /** Apply a case record returned by a write (confirm, transition, feedback). */
+  applyCase = (c: Case): void => {
+    const cases = applyCase(this.state.cases, c);
+    if (cases !== this.state.cases) this.set({ ...this.state, cases });
+  };
+
+  /** Refetch the cases visible to the session (after login and every socket (re)connect). */
+  async loadCases(): Promise<void> {
+    if (!this.loggedIn) return;
+    const req = ++this.casesRequest;
+    try {
+      const r = await apiGet<{ cases: Case[] }>('/api/cases?limit=500');
+      if (req !== this.casesRequest || !this.loggedIn) return;
+      this.set({ ...this.state, cases: applyCaseList(this.state.cases, r.cases) });
+    } catch {
+      // shown as "not loaded"; the next reconnect retries
+    }
+  }
+
+  /**
+   * The session changed (login, logout, restored session): the server joins socket rooms from the cookie at
+   * connect time only, so reconnect the socket; load or forget the cases.
+   */
+  sessionChanged(loggedIn: boolean): void {
+    this.loggedIn = loggedIn;
+    this.casesRequest++;
+    this.set({ ...this.state, cases: initialCases });
+    if (this.socket !== null) this.connect(this.url);
+    if (loggedIn) void this.loadCases();
+  }
 
   /** Fetch the open alerts, recently closed alerts and camera health, then open the socket. */
   async start(fetchFn: typeof fetch = globalThis.fetch.bind(globalThis)): Promise<void> {
@@ -108,10 +166,15 @@ export class ConsoleStore {
     this.connect();
   }
 
+  private url: string | undefined;
+
   connect(url?: string): void {
+    this.url = url;
     this.socket?.disconnect();
     this.socket = connectSocket(
       {
+        onCase: this.applyCaseEvent,
+        onConnect: () => void this.loadCases(),
         getLastEventId: () => this.state.data.lastEventId,
         onEvent: this.applyEvent,
         onReplayDone: (p) => {

@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""TowerWatch smoke (visible RGB) heatmap model: train / eval.
+
+Usage (repo root, /usr/bin/python3):
+  train: scripts/models/smoke_train.py train --out models/smoke
+  eval:  scripts/models/smoke_train.py eval --ckpt models/smoke/smoke.pt     (prints one JSON line)
+
+Data: /work/shared/data/smoke-hpwren/{train,test}/{images,masks,labels_yolo}. Training uses train/ only;
+15% of train images (fixed seed 0, by image) is a validation split used only for threshold selection.
+Reported metrics are on test/ (never used for training or tuning).
+
+Negative "frames" (every HPWREN frame contains smoke): each 640x480 image is cut into four 320x256
+windows at x in {0,320}, y in {0,224}. A window whose area contains no pixel of the smoke mask dilated by
+a 65x65 square (32 px margin) is a negative frame; it is fed to the model at native scale (320x256).
+Positive frames are the full 640x480 images (the model's inputSize).
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import DATA, heatmap_boxes, match_counts, prf, seed_all, yolo_boxes  # noqa: E402
+
+torch.set_num_threads(int(os.environ.get("TW_THREADS", "1")))
+cv2.setNumThreads(1)
+
+STRIDE = 8
+INPUT_W, INPUT_H = 640, 480
+MEAN = [0.485, 0.456, 0.406]
+STD = [0.229, 0.224, 0.225]
+CROP = 192
+ROOT = f"{DATA}/smoke-hpwren"
+WIN_W, WIN_H = 320, 256
+WINDOWS = [(x, y) for y in (0, 224) for x in (0, 320)]
+
+
+def load_split(split, names=None):
+    items = []
+    for p in sorted(glob.glob(f"{ROOT}/{split}/images/*.jpg")):
+        name = os.path.splitext(os.path.basename(p))[0]
+        if names is not None and name not in names:
+            continue
+        img = cv2.cvtColor(cv2.imread(p), cv2.COLOR_BGR2RGB)
+        h, w = img.shape[:2]
+        mask = (cv2.imread(f"{ROOT}/{split}/masks/{name}.png", 0) > 127).astype(np.uint8)
+        boxes = [b[1:] for b in yolo_boxes(f"{ROOT}/{split}/labels_yolo/{name}.txt", w, h)]
+        items.append({"name": name, "img": img, "mask": mask, "boxes": boxes})
+    return items
+
+
+def split_train_val(seed=0, frac=0.15):
+    names = sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(f"{ROOT}/train/images/*.jpg"))
+    rng = random.Random(seed)
+    rng.shuffle(names)
+    k = int(len(names) * frac)
+    return set(names[k:]), set(names[:k])
+
+
+# ---------------------------------------------------------------- model
+def cbr(i, o, s=1, d=1):
+    return nn.Sequential(nn.Conv2d(i, o, 3, s, d, dilation=d, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True))
+
+
+class DWBlock(nn.Module):
+    def __init__(self, c, d):
+        super().__init__()
+        self.dw = nn.Conv2d(c, c, 3, 1, d, dilation=d, groups=c, bias=False)
+        self.b1 = nn.BatchNorm2d(c)
+        self.pw = nn.Conv2d(c, c, 1, bias=False)
+        self.b2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        y = F.relu(self.b1(self.dw(x)))
+        return F.relu(x + self.b2(self.pw(y)))
+
+
+class SmokeNet(nn.Module):
+    """MobileNet-like FCN, stride 8, dilated depthwise context blocks."""
+
+    def __init__(self, c=64):
+        super().__init__()
+        self.stem = nn.Sequential(cbr(3, 16, 2), cbr(16, 32, 2), cbr(32, 48, 2), nn.Conv2d(48, c, 1, bias=False),
+                                  nn.BatchNorm2d(c), nn.ReLU(inplace=True))
+        self.ctx = nn.Sequential(DWBlock(c, 1), DWBlock(c, 2), DWBlock(c, 4), DWBlock(c, 8), DWBlock(c, 1))
+        self.head = nn.Conv2d(c, 1, 1)
+
+    def logits(self, x):
+        return self.head(self.ctx(self.stem(x)))
+
+    def forward(self, x):
+        return torch.sigmoid(self.logits(x))
+
+
+# ---------------------------------------------------------------- training
+def norm(img_rgb_float01):
+    return ((img_rgb_float01 - np.array(MEAN, np.float32)) / np.array(STD, np.float32)).transpose(2, 0, 1)
+
+
+def augment(d, rng):
+    img, mask = d["img"], d["mask"]
+    s = math.exp(rng.uniform(math.log(0.6), math.log(1.3)))
+    h, w = mask.shape
+    nw, nh = int(w * s), int(h * s)
+    img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    mask = cv2.resize(mask, (nw, nh), interpolation=cv2.INTER_NEAREST)
+    if rng.random() < 0.6:
+        ys, xs = np.nonzero(mask)
+        i = rng.randrange(len(ys))
+        cx, cy = xs[i] + rng.uniform(-CROP / 3, CROP / 3), ys[i] + rng.uniform(-CROP / 3, CROP / 3)
+        x0 = int(np.clip(cx - CROP / 2, 0, nw - CROP)); y0 = int(np.clip(cy - CROP / 2, 0, nh - CROP))
+    else:  # random crop: mostly background (sky, clouds, haze, ridges) = hard negatives
+        x0, y0 = rng.randint(0, nw - CROP), rng.randint(0, nh - CROP)
+    img = img[y0:y0 + CROP, x0:x0 + CROP].astype(np.float32) / 255.0
+    mask = mask[y0:y0 + CROP, x0:x0 + CROP]
+    if rng.random() < 0.5:
+        img, mask = img[:, ::-1], mask[:, ::-1]
+    # colour jitter: brightness, contrast, saturation, per-channel gain, gamma
+    img = img * rng.uniform(0.7, 1.3) + rng.uniform(-0.08, 0.08)
+    m = img.mean()
+    img = (img - m) * rng.uniform(0.7, 1.3) + m
+    g = img.mean(2, keepdims=True)
+    img = (img - g) * rng.uniform(0.6, 1.4) + g
+    img = img * np.array([rng.uniform(0.92, 1.08) for _ in range(3)], np.float32)
+    img = np.clip(img, 0, 1) ** math.exp(rng.uniform(-0.25, 0.25))
+    t = torch.from_numpy(np.ascontiguousarray(mask)).float()[None, None]
+    t = F.max_pool2d(t, STRIDE)[0, 0].numpy()  # thin plumes survive
+    return norm(img.astype(np.float32)), t
+
+
+def train_model(items, iters, seed=0, bs=8):
+    seed_all(seed)
+    rng = random.Random(seed)
+    net = SmokeNet()
+    opt = torch.optim.AdamW(net.parameters(), 3e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=iters, pct_start=0.1)
+    t0 = time.time()
+    net.train()
+    for it in range(iters):
+        batch = [augment(items[rng.randrange(len(items))], rng) for _ in range(bs)]
+        x = torch.from_numpy(np.stack([b[0] for b in batch]))
+        t = torch.from_numpy(np.stack([b[1] for b in batch])[:, None])
+        lg = net.logits(x)
+        l = F.binary_cross_entropy_with_logits(lg, t, reduction="none")
+        neg = l[t <= 0.5]
+        k = max(16, neg.numel() // 20)
+        hard = neg.topk(k).values.mean()  # online hard-negative mining (top 5% negative cells)
+        loss = (l * (1 + 4 * t)).mean() + 0.5 * hard
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if it % 100 == 0 or it == iters - 1:
+            print(f"it {it} loss {loss.item():.4f} {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
+    net.eval()
+    return net
+
+
+# ---------------------------------------------------------------- eval
+def prep(img_rgb):
+    """As the TS caller: resize to inputSize (640x480), /255, (x-mean)/std, NCHW RGB."""
+    h, w = img_rgb.shape[:2]
+    im = img_rgb if (w, h) == (INPUT_W, INPUT_H) else cv2.resize(img_rgb, (INPUT_W, INPUT_H), interpolation=cv2.INTER_AREA)
+    return torch.from_numpy(norm(im.astype(np.float32) / 255.0))[None], w / INPUT_W, h / INPUT_H
+
+
+@torch.no_grad()
+def heatmaps(net, items):
+    full, wins = [], []
+    for d in items:
+        x, sx, sy = prep(d["img"])
+        full.append(net(x)[0, 0].numpy())
+        dil = cv2.dilate(d["mask"], np.ones((65, 65), np.uint8))
+        for (x0, y0) in WINDOWS:
+            if dil[y0:y0 + WIN_H, x0:x0 + WIN_W].any():
+                continue
+            crop = d["img"][y0:y0 + WIN_H, x0:x0 + WIN_W]
+            xc = torch.from_numpy(norm(crop.astype(np.float32) / 255.0))[None]
+            wins.append(net(xc)[0, 0].numpy())
+    return full, wins
+
+
+def evaluate(full, wins, items, thr):
+    tp = fp = fn = 0
+    pos_detected = 0
+    for hm, d in zip(full, items):
+        boxes = heatmap_boxes(hm, thr, STRIDE, 0)
+        a, b, c = match_counts(boxes, d["boxes"])
+        tp += a; fp += b; fn += c
+        pos_detected += 1 if boxes else 0
+    neg_fired = sum(1 for hm in wins if heatmap_boxes(hm, thr, STRIDE, 0))
+    frame = prf(pos_detected, neg_fired, len(items) - pos_detected)
+    frame["n_pos_frames"] = len(items)
+    frame["n_neg_frames"] = len(wins)
+    frame["neg_false_positive_rate"] = round(neg_fired / max(1, len(wins)), 4)
+    return {"frame": frame, "box": prf(tp, fp, fn)}
+
+
+def tune(full, wins, items):
+    best = None
+    for thr in np.round(np.arange(0.1, 0.96, 0.05), 2):
+        m = evaluate(full, wins, items, float(thr))
+        score = (m["frame"]["f1"] + m["box"]["f1"]) / 2
+        if best is None or score > best[0]:
+            best = (score, float(thr), m)
+    return best[1], best[2]
+
+
+def export_onnx(net, path):
+    x = torch.zeros(1, 3, INPUT_H, INPUT_W)
+    torch.onnx.export(net, x, path, input_names=["input"], output_names=["heatmap"], opset_version=13,
+                      dynamic_axes={"input": {2: "H", 3: "W"}, "heatmap": {2: "h", 3: "w"}})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["train", "eval"])
+    ap.add_argument("--out", default="models/smoke")
+    ap.add_argument("--ckpt", default="models/smoke/smoke.pt")
+    ap.add_argument("--iters", type=int, default=1500)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threshold", type=float, default=None)
+    a = ap.parse_args()
+    te = load_split("test")
+    if a.mode == "train":
+        os.makedirs(a.out, exist_ok=True)
+        trn, van = split_train_val(a.seed)
+        tr, va = load_split("train", trn), load_split("train", van)
+        net = train_model(tr, a.iters, a.seed)
+        f, w = heatmaps(net, va)
+        thr, vm = tune(f, w, va)
+        f, w = heatmaps(net, te)
+        res = {"threshold": thr, "n_train": len(tr), "n_val": len(va), "val": vm, "test": evaluate(f, w, te, thr),
+               "params": sum(p.numel() for p in net.parameters())}
+        torch.save({"state_dict": net.state_dict(), "threshold": thr}, f"{a.out}/smoke.pt")
+        export_onnx(net, f"{a.out}/model.onnx")
+        json.dump(res, open(f"{a.out}/train_result.json", "w"), indent=1)
+        print(json.dumps(res))
+    else:
+        ck = torch.load(a.ckpt)
+        net = SmokeNet(); net.load_state_dict(ck["state_dict"]); net.eval()
+        thr = a.threshold if a.threshold is not None else ck["threshold"]
+        f, w = heatmaps(net, te)
+        print(json.dumps({"split": "test", "threshold": thr, "test": evaluate(f, w, te, thr)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { buildProbeArgs, chooseDecodeMode, gopFromPackets, parseProbeJson } from './probe.ts';
+
+describe('gopFromPackets', () => {
+  it('takes the median keyframe interval', () => {
+    const pk = [0, 0.04, 2, 2.04, 4, 6.5, 8.5].map((t) => ({
+      ptsS: t,
+      key: t === Math.round(t * 2) / 2 && t !== 0.04 && t !== 2.04,
+    }));
+    expect(gopFromPackets(pk)).toBe(2000);
+  });
+  it('is null with fewer than two keyframes', () => {
+    expect(
+      gopFromPackets([
+        { ptsS: 0, key: true },
+        { ptsS: 1, key: false },
+      ]),
+    ).toBeNull();
+  });
+});
+
+describe('chooseDecodeMode', () => {
+  it('decodes keyframes only when the GOP is no longer than the sampling interval', () => {
+    expect(chooseDecodeMode(1000, 2000)).toBe('keyframes');
+    expect(chooseDecodeMode(2000, 2000)).toBe('keyframes');
+    expect(chooseDecodeMode(60_000, 2000)).toBe('all');
+    expect(chooseDecodeMode(null, 2000)).toBe('all');
+  });
+});
+
+describe('parseProbeJson', () => {
+  it('reads codec, size and GOP', () => {
+    const j = JSON.stringify({
+      streams: [{ codec_type: 'video', codec_name: 'hevc', width: 1366, height: 767 }],
+      packets: [
+        { pts_time: '0.0', flags: 'K__' },
+        { pts_time: '0.5', flags: '___' },
+        { pts_time: '1.0', flags: 'K__' },
+        { pts_time: '2.0', flags: 'K_' },
+      ],
+    });
+    expect(parseProbeJson(j)).toEqual({ codec: 'hevc', width: 1366, height: 767, gopMs: 1000 });
+    expect(() => parseProbeJson('{"streams":[]}')).toThrow(/no video/);
+  });
+  it('builds ffprobe arguments with TCP and a timeout for RTSP', () => {
+    const a = buildProbeArgs('rtsp://h/x', 6);
+    expect(a).toContain('-rtsp_transport');
+    expect(a[a.indexOf('-read_intervals') + 1]).toBe('%+6');
+    expect(a.at(-1)).toBe('rtsp://h/x');
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Stream probing: which codec, what size, how far apart the keyframes are. The pure parts decide the decode
+ * mode; `probeStream` is the ffprobe adapter.
+ */
+import { execFile } from 'node:child_process';
+import type { DecodeMode } from './ffmpegArgs.ts';
+
+export interface StreamProbe {
+  codec: string;
+  width: number;
+  height: number;
+  /** Median interval between keyframes, ms; null when fewer than two keyframes were seen. */
+  gopMs: number | null;
+}
+
+/** One video packet as ffprobe reports it: presentation time (s) and whether it is a keyframe. */
+export interface ProbePacket {
+  ptsS: number;
+  key: boolean;
+}
+
+/** Median interval between consecutive keyframes (ms), or null with fewer than two keyframes. */
+export function gopFromPackets(packets: ProbePacket[]): number | null {
+  const keys = packets
+    .filter((p) => p.key && Number.isFinite(p.ptsS))
+    .map((p) => p.ptsS)
+    .sort((a, b) => a - b);
+  const gaps: number[] = [];
+  for (let i = 1; i < keys.length; i++) {
+    const g = keys[i]! - keys[i - 1]!;
+    if (g > 0) gaps.push(g);
+  }
+  if (gaps.length === 0) return null;
+  gaps.sort((a, b) => a - b);
+  return Math.round(gaps[Math.floor(gaps.length / 2)]! * 1000);
+}
+
+/**
+ * Keyframe-only decoding when keyframes come at least as often as frames are sampled (each sample can be a
+ * keyframe, ~10× cheaper: see docs/decisions.md); otherwise decode everything and keep one frame per interval.
+ * Unknown GOP → `all` (always correct).
+ */
+export function chooseDecodeMode(gopMs: number | null, sampleIntervalMs: number): DecodeMode {
+  return gopMs !== null && gopMs <= sampleIntervalMs ? 'keyframes' : 'all';
+}
+
+/** Parses `ffprobe -of json -show_streams -show_packets` output (pure). @throws Error when there is no video stream. */
+export function parseProbeJson(json: string): StreamProbe {
+  const d = JSON.parse(json) as {
+    streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number }[];
+    packets?: { pts_time?: string; flags?: string }[];
+  };
+  const v = d.streams?.find((s) => s.codec_type === 'video' || s.codec_name !== undefined);
+  if (!v?.codec_name) throw new Error('no video stream found');
+  const packets = (d.packets ?? []).map((p) => ({
+    ptsS: Number(p.pts_time),
+    key: (p.flags ?? '').includes('K'),
+  }));
+  return { codec: v.codec_name, width: v.width ?? 0, height: v.height ?? 0, gopMs: gopFromPackets(packets) };
+}
+
+/** Arguments for probing `url` for `durationS` seconds of packets (pure). */
+export function buildProbeArgs(url: string, durationS: number, ioTimeoutMs = 5000): string[] {
+  const rtsp = /^rtsps?:\/\//i.test(url)
+    ? ['-rtsp_transport', 'tcp', '-timeout', String(ioTimeoutMs * 1000)]
+    : [];
+  return [
+    '-v',
+    'error',
+    ...rtsp,
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=codec_type,codec_name,width,height:packet=pts_time,flags',
+    '-read_intervals',
+    `%+${durationS}`,
+    '-of',
+    'json',
+    url,
+  ];
+}
+
+/**
+ * Runs ffprobe on the stream for `durationS` seconds of packets.
+ * @throws Error with ffprobe's (credential-free: the caller redacts) message on failure or after `timeoutMs`.
+ */
+export function probeStream(url: string, durationS: number, timeoutMs: number): Promise<StreamProbe> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'ffprobe',
+      buildProbeArgs(url, durationS),
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error(stderr.trim().split('\n').slice(-2).join(' | ') || err.message));
+          return;
+        }
+        try {
+          resolve(parseProbeJson(stdout));
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      },
+    );
+  });
+}

@@ -7,5 +7,9 @@ cd "$(dirname "$0")/.."
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "== lint"; npx eslint . --max-warnings=0
 echo "== format"; npx prettier --check . --log-level warn
-echo "== unit, medium, e2e"
-npx vitest run --reporter=default
+# Projects run one after another: the medium and browser tests start real ffmpeg, RTSP servers and Chromium,
+# and on a 2-core machine they must not compete with each other.
+for project in unit medium e2e; do
+  echo "== $project tests"
+  npx vitest run --project "$project"
+done

@@ -11,6 +11,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { createApp } from './api/app.ts';
 import { CameraWorker, type WorkerStatus } from './capture/cameraWorker.ts';
 import { killAllChildrenSync } from './capture/processes.ts';
+import { connectOnvifPtz } from './capture/ptz.ts';
 import { loadConfigDir } from './config/loadConfig.ts';
 import { startDemoRtspServer, type DemoRtspServer } from './demo/demoRtspServer.ts';
 import { DetectLoop, type Detector } from './detect/detectLoop.ts';
@@ -18,7 +19,9 @@ import { loadDispatchConfig } from './dispatch/config.ts';
 import { createDispatch, socketRoomsFromCookie, type Dispatch } from './dispatch/index.ts';
 import type { CaseEvent } from './dispatch/schemas.ts';
 import { sqliteDispatchRepository } from './dispatch/sqliteRepository.ts';
-import { OnnxHeatmapModel } from './detect/onnxModel.ts';
+import { loadManifestModels } from './detect/onnxModel.ts';
+import { ffmpegClipEncoder } from './events/clip.ts';
+import { cameraGeoOf } from './track/geo.ts';
 import { AlertService } from './events/alertService.ts';
 import { fileEvidenceStore } from './events/evidenceStore.ts';
 import type { CameraHealth, HealthResponse, ServerEvent } from './schemas/api.ts';
@@ -53,8 +56,6 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-const TYPES_TO_MODELS: Record<DetectionType, string> = { hotspot: 'hotspot', smoke: 'smoke', dust: 'dust' };
-
 export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
   const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
@@ -81,14 +82,30 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
   try {
     // Models: only the types some enabled camera uses.
     const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
-    const needed = new Set(config.cameras.filter((c) => c.enabled).flatMap((c) => c.detectors));
+    const needed = new Set(
+      config.cameras
+        .filter((c) => c.enabled)
+        .flatMap((c) => [...c.detectors, ...c.presets.flatMap((p) => p.detectors ?? [])]),
+    );
     const detectors = new Map<DetectionType, Detector>();
-    for (const type of needed) {
-      const m = await OnnxHeatmapModel.load(path.join(modelsDir, TYPES_TO_MODELS[type]));
-      detectors.set(type, m);
+    const models = await loadManifestModels(modelsDir, { types: needed });
+    for (const m of models) {
       cleanups.push(() => m.close());
-      log.info({ model: m.spec.name, type, input: m.spec.inputSize }, 'model loaded');
+      for (const t of m.spec.types) if (needed.has(t) && !detectors.has(t)) detectors.set(t, m);
+      log.info(
+        {
+          model: m.spec.name,
+          kind: m.spec.kind,
+          types: m.spec.types,
+          input: m.spec.inputSize,
+          tiling: m.spec.tiling.mode,
+        },
+        'model loaded',
+      );
     }
+    for (const t of needed)
+      if (!detectors.has(t))
+        log.warn({ type: t }, 'no model for this detection type: cameras using it get no alerts of it');
 
     // Demo RTSP server (embedded default).
     let cameras: CameraConfig[] = config.cameras;
@@ -139,13 +156,15 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         name: c.name,
         channel: c.channel,
         status,
-        online: status === 'online' || status === 'degraded',
+        online: status === 'online' || status === 'degraded' || status === 'ptz_fault',
         statusSince: iso(w?.since ?? clock.now()),
         lastFrameAt: w?.lastFrameAt ? iso(w.lastFrameAt) : null,
         framesSampled: w?.framesSampled ?? 0,
         framesAnalysed: counts.framesAnalysed,
         framesDropped: counts.framesDropped,
         framesCorrupt: w?.framesCorrupt ?? 0,
+        framesSkippedPtz: w?.framesSkippedPtz ?? 0,
+        presetId: w?.presetId ?? null,
         restarts: w?.restarts ?? 0,
         lastError: w?.lastError ?? null,
         decodeMode: w?.decodeMode ?? null,
@@ -158,7 +177,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       return {
         status: cams.every((c) => c.online || c.status === 'disabled') ? 'ok' : 'degraded',
         startedAt,
-        models: [...detectors.values()].map((d) => ({ name: d.spec.name, type: d.spec.type })),
+        models: [...detectors.entries()].map(([type, d]) => ({ name: d.spec.name, type })),
         cameras: cams,
       };
     };
@@ -170,6 +189,11 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       publish: (e) => publish(e),
       alerting: config.alerting,
       cameraName: (id) => cameraById.get(id)?.name ?? id,
+      cameraGeo: (id, presetId) => {
+        const c = cameraById.get(id);
+        return c ? cameraGeoOf(c, presetId) : null;
+      },
+      clips: ffmpegClipEncoder(),
     });
     const closed = alerts.closeStaleAlerts();
     if (closed > 0) log.info({ closed }, 'closed alerts left open by the previous run');
@@ -193,6 +217,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         clock,
         log: log.child({ domain: 'dispatch' }),
         publish: (r, e) => publishCase(r, e),
+        alertPosition: (a) => (a.position ? { lat: a.position.lat, lon: a.position.lon } : null),
         cameraGeo: (id) => {
           const c = cameraById.get(id);
           return c
@@ -257,9 +282,24 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     // Camera workers: one per enabled camera, each independent.
     for (const cam of cameras.filter((c) => c.enabled)) {
       const clog = log.child({ cameraId: cam.id });
+      const onvif = cam.onvif;
       const w = new CameraWorker(cam, {
         clock,
         log: clog,
+        ...(onvif
+          ? {
+              connectPtz: () =>
+                connectOnvifPtz({
+                  host: onvif.host,
+                  port: onvif.port,
+                  username: cam.auth?.username,
+                  password:
+                    cam.auth?.password ??
+                    (cam.auth?.passwordEnv ? process.env[cam.auth.passwordEnv] : undefined),
+                  timeoutMs: 10_000,
+                }),
+            }
+          : {}),
         onFrame: (f) => {
           framesCounter.inc({ camera: cam.id });
           detectLoop.push(f);

@@ -100,6 +100,19 @@ export function createApp(deps: AppDeps): App {
     res.type('image/jpeg').set('Cache-Control', 'no-cache').send(jpeg);
   });
 
+  app.get('/api/alerts/:id/clip.mp4', (req, res) => {
+    const file = deps.evidence.clipFile?.(req.params['id'] ?? '') ?? null;
+    if (!file) throw new HttpError(404, 'not_found', 'clip not found');
+    // sendFile answers Range requests, which <video> needs.
+    res.type('video/mp4').set('Cache-Control', 'no-cache').sendFile(file);
+  });
+
+  app.get('/api/alerts/:id/clean.jpg', (req, res) => {
+    const jpeg = deps.evidence.readCleanSnapshot?.(req.params['id'] ?? '') ?? null;
+    if (!jpeg) throw new HttpError(404, 'not_found', 'clean snapshot not found');
+    res.type('image/jpeg').set('Cache-Control', 'no-cache').send(jpeg);
+  });
+
   if (deps.metrics) {
     const metrics = deps.metrics;
     app.get('/metrics', (_req, res, next) => {
@@ -141,28 +154,32 @@ export function createApp(deps: AppDeps): App {
       io.on('connection', (socket) => {
         const auth = SocketAuth.safeParse(socket.handshake.auth ?? {});
         let cursor = auth.success ? (auth.data.lastEventId ?? 0) : 0;
-        // Replay synchronously (the store is synchronous) and only then join the live room: no event can be
-        // published in between, so each event is delivered exactly once, in id order.
-        let replayed = 0;
-        for (;;) {
-          const page = deps.store.eventsAfter(cursor, REPLAY_PAGE);
-          for (const e of page) socket.emit('event', e);
-          replayed += page.length;
-          if (page.length < REPLAY_PAGE) break;
-          cursor = page[page.length - 1]!.id;
-        }
-        void socket.join(LIVE_ROOM);
-        if (deps.dispatch) {
-          deps.dispatch.socketRooms(socket.handshake.headers.cookie).then(
-            (rooms) => void socket.join(rooms),
-            (e: unknown) =>
+        // Case rooms first (role/department from the session cookie), so no case event falls between the
+        // replay and the rooms. Then replay synchronously (the store is synchronous) and only then join the
+        // live room: no event can be published in between, so each event is delivered exactly once, in order.
+        const rooms = deps.dispatch
+          ? deps.dispatch.socketRooms(socket.handshake.headers.cookie).catch((e: unknown) => {
               deps.log.warn(
                 { err: e instanceof Error ? e.message : String(e) },
                 'cannot resolve socket rooms',
-              ),
-          );
-        }
-        socket.emit('replay.done', { lastEventId: deps.store.lastEventId(), replayed });
+              );
+              return [] as string[];
+            })
+          : Promise.resolve([] as string[]);
+        void rooms.then((r) => {
+          if (socket.disconnected) return;
+          if (r.length > 0) void socket.join(r);
+          let replayed = 0;
+          for (;;) {
+            const page = deps.store.eventsAfter(cursor, REPLAY_PAGE);
+            for (const e of page) socket.emit('event', e);
+            replayed += page.length;
+            if (page.length < REPLAY_PAGE) break;
+            cursor = page[page.length - 1]!.id;
+          }
+          void socket.join(LIVE_ROOM);
+          socket.emit('replay.done', { lastEventId: deps.store.lastEventId(), replayed });
+        });
       });
       return {
         io,

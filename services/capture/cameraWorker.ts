@@ -15,7 +15,9 @@ import { redactUrl, type Logger } from '../util/logger.ts';
 import { resolveCameraUrl } from './cameraUrl.ts';
 import { buildCaptureArgs, type DecodeMode } from './ffmpegArgs.ts';
 import { isFlatFrame, updateBadRatio } from './frameQuality.ts';
+import { Patrol } from './patrol.ts';
 import { chooseDecodeMode, probeStream, type StreamProbe } from './probe.ts';
+import type { PtzController } from './ptz.ts';
 import { PpmStreamParser, type RgbImage } from './ppmStream.ts';
 import { spawnSupervised, stopChild } from './processes.ts';
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffPolicy } from './supervision.ts';
@@ -40,6 +42,9 @@ export interface WorkerStatus {
   framesSampled: number;
   /** Flat frames dropped before detection. */
   framesCorrupt: number;
+  /** Frames not analysed while the PTZ moved/settled or was faulted. */
+  framesSkippedPtz: number;
+  presetId: string | null;
   restarts: number;
   lastError: string | null;
   decodeMode: DecodeMode | null;
@@ -58,6 +63,8 @@ export interface CameraWorkerDeps {
   probe?: (url: string, durationS: number, timeoutMs: number) => Promise<StreamProbe>;
   backoff?: BackoffPolicy;
   random?: () => number;
+  /** PTZ connection factory; with it, a camera with `tours` runs its patrol. */
+  connectPtz?: () => Promise<PtzController>;
 }
 
 export class CameraWorker {
@@ -72,6 +79,8 @@ export class CameraWorker {
   private degraded = false;
   /** Bumped by stop(): async steps of an older launch see the change and give up. */
   private generation = 0;
+  private patrol: Patrol | null = null;
+  private ptzFault: string | null = null;
 
   constructor(
     readonly camera: CameraConfig,
@@ -83,6 +92,8 @@ export class CameraWorker {
       lastFrameAt: null,
       framesSampled: 0,
       framesCorrupt: 0,
+      framesSkippedPtz: 0,
+      presetId: camera.presets[0]?.id ?? null,
       restarts: 0,
       lastError: null,
       decodeMode: camera.decodeMode === 'auto' ? null : camera.decodeMode,
@@ -98,6 +109,18 @@ export class CameraWorker {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    if (this.camera.tours.length > 0 && this.deps.connectPtz) {
+      this.patrol = new Patrol(this.camera, {
+        clock: this.deps.clock,
+        log: this.deps.log,
+        connect: this.deps.connectPtz,
+        onFault: (f) => {
+          this.ptzFault = f?.message ?? null;
+          if (this.state.lastFrameAt !== null && this.child) this.refreshOnlineStatus();
+        },
+      });
+      this.patrol.start();
+    }
     this.setStatus('starting', null);
     void this.launch();
   }
@@ -107,6 +130,9 @@ export class CameraWorker {
     this.stopped = true;
     this.generation++;
     this.clearTimers();
+    const patrol = this.patrol;
+    this.patrol = null;
+    await patrol?.stop();
     const c = this.child;
     this.child = null;
     if (c) await stopChild(c);
@@ -128,7 +154,8 @@ export class CameraWorker {
     }
     if (this.state.decodeMode === null) {
       const probe = this.deps.probe ?? probeStream;
-      const durationS = Math.max(3, Math.ceil((2 * this.camera.sampleIntervalMs) / 1000) + 1);
+      // Long enough to see at least two keyframes of a GOP up to 2× the sampling interval.
+      const durationS = Math.max(5, Math.ceil((2 * this.camera.sampleIntervalMs) / 1000) + 2);
       try {
         const p = await probe(url, durationS, this.camera.stallTimeoutS * 1000 + 15_000);
         if (gen !== this.generation || this.stopped) return;
@@ -213,15 +240,30 @@ export class CameraWorker {
     const q = updateBadRatio(this.badHistory, flat);
     this.badHistory = q.history;
     this.degraded = q.degraded;
-    const next = this.degraded ? 'degraded' : 'online';
-    if (this.state.status !== next)
-      this.setStatus(next, this.degraded ? 'most recent frames are flat (grey/black/green)' : null);
+    this.refreshOnlineStatus();
     if (flat) {
       this.state.framesCorrupt++;
       return;
     }
+    let presetId = this.state.presetId;
+    if (this.patrol) {
+      const tag = this.patrol.tag(image);
+      this.state.presetId = tag ?? null;
+      if (tag === undefined) {
+        this.state.framesSkippedPtz++;
+        return;
+      }
+      presetId = tag;
+    }
     this.state.framesSampled++;
-    this.deps.onFrame({ cameraId: this.camera.id, presetId: null, capturedAt: now, seq: ++this.seq, image });
+    this.deps.onFrame({ cameraId: this.camera.id, presetId, capturedAt: now, seq: ++this.seq, image });
+  }
+
+  /** Status while frames flow: PTZ fault > degraded > online. */
+  private refreshOnlineStatus(): void {
+    const next = this.ptzFault ? 'ptz_fault' : this.degraded ? 'degraded' : 'online';
+    const why = this.ptzFault ?? (this.degraded ? 'most recent frames are flat (grey/black/green)' : null);
+    if (this.state.status !== next) this.setStatus(next, why);
   }
 
   /** Restart when no frame arrives for stallTimeoutS (the first frame may take longer: RTSP setup + GOP). */
@@ -229,7 +271,7 @@ export class CameraWorker {
     this.clearWatchdog();
     // The first frame may take RTSP setup (~10 s on some servers) plus up to one GOP before a keyframe.
     const first =
-      this.state.lastFrameAt === null || (this.state.status !== 'online' && this.state.status !== 'degraded');
+      this.state.lastFrameAt === null || !['online', 'degraded', 'ptz_fault'].includes(this.state.status);
     const gop = this.state.gopMs ?? 0;
     const ms =
       this.camera.stallTimeoutS * 1000 +
@@ -239,8 +281,9 @@ export class CameraWorker {
       const c = this.child;
       if (!c || this.stopped) return;
       this.deps.log.warn({ timeoutMs: ms }, 'no frame within the stall timeout; restarting ffmpeg');
+      const s = this.state.status;
       this.setStatus(
-        this.state.status === 'online'
+        s === 'online' || s === 'degraded' || s === 'ptz_fault'
           ? 'stalled'
           : this.state.status === 'starting'
             ? 'offline'

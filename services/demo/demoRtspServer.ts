@@ -12,6 +12,8 @@ import type { Logger } from '../util/logger.ts';
 export interface DemoRtspServer {
   /** rtsp://127.0.0.1:<port>/<mount> per mount. */
   urls: Record<string, string>;
+  /** Restarts a loop mount's feeder on another clip (simulates a PTZ camera moving to another view). */
+  switchClip(mount: string, clipPath: string): void;
   stop(): Promise<void>;
 }
 
@@ -72,10 +74,11 @@ export async function startDemoRtspServer(opts: {
     ],
   }));
   const script = path.join(import.meta.dirname, 'rtsp_server.py');
-  const child: ChildProcess = spawnSupervised(opts.python ?? '/usr/bin/python3', [
-    script,
-    JSON.stringify({ port: opts.port, auth: opts.auth ?? null, streams }),
-  ]);
+  const child: ChildProcess = spawnSupervised(
+    opts.python ?? '/usr/bin/python3',
+    [script, JSON.stringify({ port: opts.port, auth: opts.auth ?? null, streams })],
+    { stdio: ['pipe', 'pipe', 'pipe'] }, // stdin: control channel (switchClip)
+  );
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     const text = c.toString('utf8');
@@ -108,6 +111,9 @@ export async function startDemoRtspServer(opts: {
   );
   return {
     urls: Object.fromEntries(streams.map((s) => [s.mount, `rtsp://127.0.0.1:${opts.port}/${s.mount}`])),
+    switchClip: (mount, clipPath) => {
+      child.stdin?.write(JSON.stringify({ cmd: 'switch', mount, clip: path.resolve(clipPath) }) + '\n');
+    },
     stop: () => stopChild(child, 3000),
   };
 }

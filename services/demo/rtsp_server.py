@@ -19,6 +19,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import gi
 
@@ -82,9 +83,18 @@ def main():
 
     feeders = {}
 
+    started = {}
+
     def start_feeder(s):
+        args = list(s["feeder"])
+        # Keep timestamps increasing across feeder restarts (a clip switch or a crash): a timestamp jump back
+        # makes clients drop or repeat frames.
+        t0 = started.setdefault(s["mount"], time.monotonic())
+        offset = time.monotonic() - t0
+        if offset > 0.5:
+            args[-1:-1] = ["-output_ts_offset", "%.3f" % (offset + 1.0)]
         feeders[s["mount"]] = subprocess.Popen(
-            s["feeder"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=die_with_parent
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=die_with_parent
         )
 
     for s in cfg["streams"]:
@@ -121,6 +131,37 @@ def main():
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, lambda: (shutdown(), False)[1])
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, lambda: (shutdown(), False)[1])
     GLib.timeout_add(500, watch)
+
+    # Control channel on stdin, one JSON object per line:
+    #   {"cmd": "switch", "mount": "cam", "clip": "/abs/clip.mp4"}  restart that feeder on another clip
+    #   (simulates a PTZ camera looking somewhere else; the RTSP stream itself continues).
+    def on_stdin(source, _cond):
+        line = source.readline()
+        if not line:
+            return False
+        try:
+            msg = json.loads(line)
+            if msg.get("cmd") == "switch":
+                for s in cfg["streams"]:
+                    if s["mount"] == msg["mount"]:
+                        s["feeder"][s["feeder"].index("-i") + 1] = msg["clip"]
+                        s["clip"] = msg["clip"]
+                        p = feeders.get(s["mount"])
+                        if p is not None and p.poll() is None:
+                            p.kill()
+                            p.wait()
+                        start_feeder(s)
+                        print("SWITCHED %s" % s["mount"], flush=True)
+        except Exception as e:  # noqa: BLE001 - a bad command must not stop the server
+            print("bad control line: %s" % e, file=sys.stderr, flush=True)
+        return True
+
+    GLib.io_add_watch(
+        GLib.IOChannel.unix_new(sys.stdin.fileno()),
+        GLib.PRIORITY_DEFAULT,
+        GLib.IO_IN | GLib.IO_HUP,
+        lambda _ch, c: on_stdin(sys.stdin, c),
+    )
     print("READY %d" % cfg["port"], flush=True)
     loop.run()
 

@@ -1,24 +1,45 @@
 /**
- * The detect stage's IO loop: receives sampled frames, runs the camera's detectors, feeds the alert service.
+ * The detect stage's IO loop: receives sampled frames, runs the models the frame's preset (or camera) asks for
+ * with that preset's masks, ROI and sensitivity, and feeds the alert service one observation per type.
  * Back-pressure: at most one frame per camera is being analysed; a frame arriving meanwhile replaces the
  * waiting one and the replaced frame is counted as dropped (never queued without bound, never lost silently).
  */
 import type { SampledFrame } from '../capture/cameraWorker.ts';
-import type { AlertService } from '../events/alertService.ts';
-import type { CameraConfig, DetectionType } from '../schemas/config.ts';
-import type { Logger } from '../util/logger.ts';
-import type { DetectorResult } from './onnxModel.ts';
 import type { RgbImage } from '../capture/ppmStream.ts';
+import type { AlertService, TypeObservation } from '../events/alertService.ts';
+import type { CameraConfig, DetectionType, NormPolygon } from '../schemas/config.ts';
+import type { Logger } from '../util/logger.ts';
+import type { DetectOptions, DetectorResult } from './onnxModel.ts';
+import { thresholdsFor } from './sensitivity.ts';
 
-/** Anything that detects one type on a frame (the ONNX adapter, or a fake in unit tests). */
+/** Anything that detects on a frame (the ONNX adapter, or a fake in unit tests). */
 export interface Detector {
-  readonly spec: { name: string; type: DetectionType };
-  detect(frame: RgbImage): Promise<DetectorResult>;
+  readonly spec: { name: string; type: DetectionType; types?: readonly DetectionType[]; threshold?: number };
+  detect(frame: RgbImage, opts?: DetectOptions): Promise<DetectorResult>;
 }
 
 export interface CameraCounters {
   framesAnalysed: number;
   framesDropped: number;
+}
+
+/** What to run on one frame: detection types, masks, ROI, sensitivity (preset settings override the camera's). */
+export interface FramePlan {
+  types: DetectionType[];
+  masks: NormPolygon[];
+  roi: NormPolygon[] | undefined;
+  sensitivity: number;
+}
+
+/** Resolves a frame's preset settings (pure). An unknown preset id falls back to the camera's settings. */
+export function framePlan(cam: CameraConfig, presetId: string | null): FramePlan {
+  const p = presetId === null ? undefined : cam.presets.find((x) => x.id === presetId);
+  return {
+    types: p?.detectors ?? cam.detectors,
+    masks: p?.masks ?? [],
+    roi: p?.roi && p.roi.length > 0 ? p.roi : undefined,
+    sensitivity: p?.sensitivity ?? 0.5,
+  };
 }
 
 export class DetectLoop {
@@ -30,6 +51,7 @@ export class DetectLoop {
   constructor(
     private readonly deps: {
       cameras: Map<string, CameraConfig>;
+      /** Detectors by type; one multi-type detector may appear under several types (it runs once per frame). */
       detectors: Map<DetectionType, Detector>;
       alerts: AlertService;
       log: Logger;
@@ -80,18 +102,43 @@ export class DetectLoop {
     const cam = this.deps.cameras.get(frame.cameraId);
     if (!cam) return;
     const log = this.deps.log.child({ cameraId: frame.cameraId });
-    for (const type of cam.detectors) {
+    const plan = framePlan(cam, frame.presetId);
+    // Each detector runs once per frame, for every type of this frame it covers.
+    const byDetector = new Map<Detector, DetectionType[]>();
+    for (const type of plan.types) {
       const det = this.deps.detectors.get(type);
-      if (!det) continue;
+      if (det) byDetector.set(det, [...(byDetector.get(det) ?? []), type]);
+    }
+    const observations: TypeObservation[] = [];
+    for (const [det, types] of byDetector) {
+      const thresholds = thresholdsFor(det.spec.threshold ?? 0.5, plan.sensitivity);
       try {
-        const r = await det.detect(frame.image);
-        const best = r.detections[0] ?? null;
-        log.debug({ type, n: r.detections.length, best: best?.score, ms: Math.round(r.ms) }, 'detections');
-        await this.deps.alerts.observe(frame, type, best ? { score: best.score, box: best.box } : null);
+        const r = await det.detect(frame.image, {
+          threshold: thresholds.keep,
+          masks: plan.masks,
+          roi: plan.roi,
+        });
+        log.debug(
+          {
+            model: r.model,
+            n: r.detections.length,
+            best: r.detections[0]?.score,
+            views: r.views,
+            ms: Math.round(r.ms),
+          },
+          'detections',
+        );
+        for (const type of types)
+          observations.push({
+            type,
+            thresholds,
+            detections: r.detections.filter((d) => (d.type ?? det.spec.type) === type),
+          });
       } catch (e) {
-        log.error({ type, err: (e as Error).message }, 'detection failed on frame');
+        log.error({ model: det.spec.name, err: (e as Error).message }, 'detection failed on frame');
       }
     }
+    await this.deps.alerts.observeFrame(frame, observations);
     this.counter(frame.cameraId).framesAnalysed++;
   }
 }

@@ -1,9 +1,8 @@
 /**
- * Frame → model input tensor data (sharp for resizing; pure arithmetic for normalisation).
+ * Frame → model input tensor data: crop/paste/normalise are pure; sharp only resizes (bilinear).
  */
 import sharp from 'sharp';
 import type { RgbImage } from '../capture/ppmStream.ts';
-import type { ModelSpec } from '../schemas/model.ts';
 
 /**
  * Packs interleaved 8-bit pixels (HWC) into planar normalised float32 (CHW): value = (p/255 − mean[c]) / std[c].
@@ -33,27 +32,105 @@ export function toNchwFloat(
 }
 
 /**
- * Resizes an RGB frame to the model's input size (stretch, no letterbox: heatmap cells then map linearly to
- * frame pixels) and converts it to the model's channel count and normalisation.
- * @returns NCHW float32 data of length `channels × inputSize.height × inputSize.width`.
+ * Copies the rectangle `src` (frame px, integers, inside the frame) out of a packed RGB24 frame.
+ * @throws RangeError when the rectangle leaves the frame.
  */
-export async function preprocess(frame: RgbImage, spec: ModelSpec): Promise<Float32Array> {
-  const { width, height } = spec.inputSize;
-  let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } }).resize(
-    width,
-    height,
-    {
-      fit: 'fill',
-      kernel: 'linear',
-    },
-  );
-  if (spec.channels === 1) img = img.greyscale();
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== spec.channels) {
-    // sharp keeps 3 channels for greyscale on some inputs; take the first.
-    const mono = new Uint8Array(width * height);
-    for (let i = 0; i < mono.length; i++) mono[i] = data[i * info.channels]!;
-    return toNchwFloat(mono, width, height, 1, spec.normalize.mean, spec.normalize.std);
+export function cropRgb(frame: RgbImage, src: { x: number; y: number; w: number; h: number }): Uint8Array {
+  const { x, y, w, h } = src;
+  if (x < 0 || y < 0 || x + w > frame.width || y + h > frame.height || w < 1 || h < 1)
+    throw new RangeError(`crop ${w}x${h}+${x}+${y} outside ${frame.width}x${frame.height}`);
+  const out = new Uint8Array(w * h * 3);
+  for (let r = 0; r < h; r++) {
+    const from = ((y + r) * frame.width + x) * 3;
+    out.set(frame.data.subarray(from, from + w * 3), r * w * 3);
   }
-  return toNchwFloat(data, width, height, spec.channels, spec.normalize.mean, spec.normalize.std);
+  return out;
+}
+
+/**
+ * Pastes an RGB24 image (`w×h`) at (`padX`, `padY`) into an RGB24 canvas of the input size filled with
+ * `padValue` (0..255); parts outside the canvas are cut.
+ */
+export function pasteRgb(
+  rgb: Uint8Array,
+  w: number,
+  h: number,
+  input: { width: number; height: number },
+  padX: number,
+  padY: number,
+  padValue: number,
+): Uint8Array {
+  const { width: W, height: H } = input;
+  const out = new Uint8Array(W * H * 3).fill(padValue);
+  const cw = Math.min(w, W - padX);
+  for (let r = 0; r < h && r + padY < H; r++) {
+    if (cw <= 0) break;
+    out.set(rgb.subarray(r * w * 3, (r * w + cw) * 3), ((r + padY) * W + padX) * 3);
+  }
+  return out;
+}
+
+/**
+ * RGB24 (HWC) → normalised float32 model input, NCHW or NHWC, 1 channel (Rec. 601 luma
+ * 0.299R + 0.587G + 0.114B; thermal white-hot frames have R = G = B so this is exact there) or 3 (RGB).
+ */
+export function rgbToTensor(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  mean: readonly number[],
+  std: readonly number[],
+  layout: 'nchw' | 'nhwc',
+): Float32Array {
+  const plane = width * height;
+  const src =
+    channels === 3
+      ? rgb
+      : Uint8Array.from({ length: plane }, (_, i) =>
+          Math.round(0.299 * rgb[i * 3]! + 0.587 * rgb[i * 3 + 1]! + 0.114 * rgb[i * 3 + 2]!),
+        );
+  if (layout === 'nchw') return toNchwFloat(src, width, height, channels, [...mean], [...std]);
+  const out = new Float32Array(plane * channels);
+  for (let c = 0; c < channels; c++) {
+    const scale = 1 / (255 * (std[c] ?? 1));
+    const bias = -(mean[c] ?? 0) / (std[c] ?? 1);
+    for (let i = 0; i < plane; i++) out[i * channels + c] = src[i * channels + c]! * scale + bias;
+  }
+  return out;
+}
+
+/**
+ * Cuts one tile view out of a frame and returns the model input as RGB24 of the input size: crop (pure, at
+ * scale 1) or crop + resize (sharp, bilinear), then paste with padding.
+ */
+export async function viewPixels(
+  frame: RgbImage,
+  view: {
+    src: { x: number; y: number; w: number; h: number };
+    scaleX: number;
+    scaleY: number;
+    padX: number;
+    padY: number;
+  },
+  input: { width: number; height: number },
+  padValue: number,
+): Promise<Uint8Array> {
+  const { src } = view;
+  if (view.scaleX === 1 && view.scaleY === 1) {
+    const crop = cropRgb(frame, src);
+    if (src.w === input.width && src.h === input.height) return crop;
+    return pasteRgb(crop, src.w, src.h, input, view.padX, view.padY, padValue);
+  }
+  const w = Math.max(1, Math.min(input.width, Math.round(src.w * view.scaleX)));
+  const h = Math.max(1, Math.min(input.height, Math.round(src.h * view.scaleY)));
+  const data = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+    .extract({ left: src.x, top: src.y, width: src.w, height: src.h })
+    .resize(w, h, { fit: 'fill', kernel: 'linear' })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  const rgb = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  if (w === input.width && h === input.height) return rgb;
+  return pasteRgb(rgb, w, h, input, view.padX, view.padY, padValue);
 }

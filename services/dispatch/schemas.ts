@@ -329,7 +329,13 @@ export const ReportRow = z
 export type ReportRow = z.infer<typeof ReportRow>;
 
 export const CaseDetailResponse = z
-  .object({ case: Case, audit: z.array(AuditEntry), feedback: z.array(Feedback) })
+  .object({
+    case: Case,
+    /** Actions the requesting user may take on the case in its current state. */
+    allowedActions: z.array(CaseAction),
+    audit: z.array(AuditEntry),
+    feedback: z.array(Feedback),
+  })
   .strict();
 export type CaseDetailResponse = z.infer<typeof CaseDetailResponse>;
 

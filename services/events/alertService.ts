@@ -1,22 +1,29 @@
 /**
- * Alert rules: turns per-frame detections into alerts (via the pure confirmation core), stores them with their
- * events, writes evidence, and publishes events to the console. Holds no IO itself: store, evidence, clock and
- * publisher are injected.
+ * Alert rules: turns per-frame detections into alerts (via the pure tracker in track/confirm.ts), stores them
+ * with their events, writes evidence (snapshot with boxes, clean snapshot, MP4 clip), computes bearings and
+ * positions (track/geo.ts), and publishes events to the console. Holds no IO itself: store, evidence, clip
+ * encoder, clock and publisher are injected.
  */
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import type { RgbImage } from '../capture/ppmStream.ts';
 import type { Alert, Box, ServerEvent } from '../schemas/api.ts';
 import type { AlertingConfig, DetectionType } from '../schemas/config.ts';
 import type { AlertRepository } from '../store/repository.ts';
 import {
-  initialConfirmState,
+  DEFAULT_ASSOCIATION,
+  initialGroupState,
   observe,
   tick,
+  type AssociationConfig,
   type ConfirmAction,
-  type ConfirmState,
+  type GroupState,
+  type Thresholds,
 } from '../track/confirm.ts';
+import { detectionGeo, triangulate, type CameraGeo } from '../track/geo.ts';
 import { iso, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import { appendCapped, FrameRing, type ClipEncoder, type ClipFrame } from './clip.ts';
 import type { EvidenceStore } from './evidenceStore.ts';
 import { renderSnapshot } from './snapshot.ts';
 
@@ -30,29 +37,54 @@ export interface AlertServiceDeps {
   publish: Publish;
   alerting: AlertingConfig;
   cameraName: (cameraId: string) => string;
+  /** Where a camera looks at a preset (location, azimuth, hfov, tilt, range); absent → no bearing/position. */
+  cameraGeo?: (cameraId: string, presetId: string | null) => CameraGeo | null;
+  /** MP4 clip encoder (ffmpeg adapter); absent → no clips. */
+  clips?: ClipEncoder;
+  /** Frames kept per camera before an alert opens (pre-roll), default 6. */
+  preRollFrames?: number;
+  /** Clip frame rate, frames/s (default 2). */
+  clipFps?: number;
+  /** Two cameras' open alerts of one type seen within this window are triangulated, ms (default 120 000). */
+  triangulationWindowMs?: number;
+  association?: AssociationConfig;
   /** Min time between two `alert.updated` events of one alert without a new peak, ms (default 10 000). */
   updateEveryMs?: number;
 }
 
-interface Track {
-  state: ConfirmState;
-  alertId: string | null;
-  lastEventAt: number;
+/** One frame's detections of one type, with the thresholds its group uses. */
+export interface TypeObservation {
+  type: DetectionType;
+  detections: readonly { score: number; box: Box }[];
+  thresholds: Thresholds;
+}
+
+export interface FrameInput {
+  cameraId: string;
+  presetId: string | null;
+  capturedAt: number;
+  image: RgbImage;
+}
+
+interface Group {
+  state: GroupState;
+  /** trackId → alert. */
+  alerts: Map<string, { alertId: string; lastEventAt: number; frames: ClipFrame[]; pre: number }>;
 }
 
 const keyOf = (cameraId: string, presetId: string | null, type: DetectionType): string =>
   `${cameraId}|${presetId ?? ''}|${type}`;
 
 export class AlertService {
-  private readonly tracks = new Map<string, Track>();
-  /** Serialises async work (snapshot encoding) so store order = event order per service. */
+  private readonly groups = new Map<string, Group>();
+  private readonly rings = new Map<string, FrameRing>();
+  /** Serialises alert work so store order = event order per service. */
   private chain: Promise<void> = Promise.resolve();
+  private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly deps: AlertServiceDeps) {}
 
-  /**
-   * Closes alerts a previous run left open (their track state is gone). Call once at start-up.
-   */
+  /** Closes alerts a previous run left open (their track state is gone). Call once at start-up. */
   closeStaleAlerts(): number {
     const open = this.deps.store.listOpenAlerts();
     const at = iso(this.deps.clock.now());
@@ -65,37 +97,66 @@ export class AlertService {
   }
 
   /**
-   * Feeds the best detection of one type on one frame (or null when that detector found nothing).
-   * Resolves once any resulting alert change is stored and published.
+   * Feeds one analysed frame: for each detection type run on it, that type's detections (frame px, already
+   * filtered by masks/ROI, scores ≥ the relaxed threshold). Resolves once resulting changes are stored and
+   * published (clips are encoded in the background; see {@link idle}).
    */
-  observe(
-    frame: { cameraId: string; presetId: string | null; capturedAt: number; image: RgbImage },
-    type: DetectionType,
-    best: { score: number; box: Box } | null,
-  ): Promise<void> {
-    const key = keyOf(frame.cameraId, frame.presetId, type);
-    const t = this.tracks.get(key) ?? { state: initialConfirmState(), alertId: null, lastEventAt: 0 };
-    this.tracks.set(key, t);
-    const r = observe(t.state, { at: frame.capturedAt, hit: best }, this.deps.alerting);
-    t.state = r.state;
-    return this.enqueue(() => this.apply(t, r.action, frame, type));
+  observeFrame(frame: FrameInput, observations: readonly TypeObservation[]): Promise<void> {
+    return this.enqueue(async () => {
+      const jpeg = this.deps.clips ? await encodeJpeg(frame.image) : null;
+      const clipFrame = jpeg ? { at: frame.capturedAt, jpeg } : null;
+      for (const o of observations) {
+        const key = keyOf(frame.cameraId, frame.presetId, o.type);
+        const g = this.group(key);
+        const r = observe(
+          g.state,
+          { at: frame.capturedAt, detections: o.detections },
+          o.thresholds,
+          this.deps.alerting,
+          this.deps.association ?? DEFAULT_ASSOCIATION,
+        );
+        g.state = r.state;
+        for (const a of r.actions) await this.apply(g, a, frame, o.type, clipFrame);
+        if (clipFrame)
+          for (const [trackId, t] of g.alerts)
+            if (!r.actions.some((a) => a.trackId === trackId && a.kind === 'open'))
+              t.frames = appendCapped(t.frames, clipFrame, t.pre);
+      }
+      if (clipFrame) this.ring(frame.cameraId).push(clipFrame);
+    });
   }
 
   /** Timer entry point: closes alerts whose quiet period has passed (also when frames stopped coming). */
   tick(): Promise<void> {
-    const now = this.deps.clock.now();
-    const jobs: Promise<void>[] = [];
-    for (const t of this.tracks.values()) {
-      const r = tick(t.state, now, this.deps.alerting);
-      t.state = r.state;
-      if (r.action.kind !== 'none') jobs.push(this.enqueue(() => this.apply(t, r.action, null, null)));
-    }
-    return Promise.all(jobs).then(() => undefined);
+    return this.enqueue(async () => {
+      const now = this.deps.clock.now();
+      for (const g of this.groups.values()) {
+        const r = tick(g.state, now, this.deps.alerting);
+        g.state = r.state;
+        for (const a of r.actions) await this.apply(g, a, null, null, null);
+      }
+    });
   }
 
-  /** Resolves when all queued alert work is done. */
-  idle(): Promise<void> {
-    return this.chain;
+  /** Resolves when all queued alert work, including background clip encoding, is done. */
+  async idle(): Promise<void> {
+    while (true) {
+      await this.chain;
+      if (this.background.size === 0) return;
+      await Promise.all([...this.background]);
+    }
+  }
+
+  private group(key: string): Group {
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = { state: initialGroupState(), alerts: new Map() }));
+    return g;
+  }
+
+  private ring(cameraId: string): FrameRing {
+    let r = this.rings.get(cameraId);
+    if (!r) this.rings.set(cameraId, (r = new FrameRing(this.deps.preRollFrames ?? 6)));
+    return r;
   }
 
   private enqueue(job: () => Promise<void>): Promise<void> {
@@ -106,18 +167,72 @@ export class AlertService {
     return p;
   }
 
+  /** Bearing, ray and single-camera position of a box on a camera+preset. */
+  private geoOf(cameraId: string, presetId: string | null, box: Box, w: number, h: number): Partial<Alert> {
+    const g = this.deps.cameraGeo?.(cameraId, presetId);
+    if (!g) return {};
+    const d = detectionGeo(box, w, h, g);
+    return {
+      ...(d.bearingDeg !== null ? { bearingDeg: d.bearingDeg } : {}),
+      ray: d.ray,
+      position: d.rayPosition ? { ...d.rayPosition, method: 'ray' } : null,
+    };
+  }
+
+  /**
+   * Triangulates `a` against the other open alerts of its type on other cameras seen within the window; the
+   * best pair (crossing angle closest to 90°) sets a `triangulated` position on both. Stores and publishes the
+   * partner's update; returns `a` with its position.
+   */
+  private triangulateWith(a: Alert): Alert {
+    if (a.bearingDeg === undefined || !this.deps.cameraGeo) return a;
+    const geoA = this.deps.cameraGeo(a.cameraId, a.presetId);
+    if (!geoA?.location) return a;
+    const window = this.deps.triangulationWindowMs ?? 120_000;
+    let best: { other: Alert; pos: { lat: number; lon: number }; angle: number } | null = null;
+    for (const other of this.deps.store.listOpenAlerts()) {
+      if (
+        other.id === a.id ||
+        other.type !== a.type ||
+        other.cameraId === a.cameraId ||
+        other.bearingDeg === undefined
+      )
+        continue;
+      if (Math.abs(Date.parse(other.lastSeenAt) - Date.parse(a.lastSeenAt)) > window) continue;
+      const geoB = this.deps.cameraGeo(other.cameraId, other.presetId);
+      if (!geoB?.location) continue;
+      const t = triangulate(
+        { camera: geoA.location, bearingDeg: a.bearingDeg, rangeM: geoA.rangeM },
+        { camera: geoB.location, bearingDeg: other.bearingDeg, rangeM: geoB.rangeM },
+      );
+      if (t && (!best || t.angleDeg > best.angle)) best = { other, pos: t.position, angle: t.angleDeg };
+    }
+    if (!best) return a;
+    const position = { ...best.pos, method: 'triangulated' as const };
+    const partner: Alert = { ...best.other, position };
+    const e = this.deps.store.updateAlert(partner, {
+      at: iso(this.deps.clock.now()),
+      kind: 'alert.updated',
+      alert: partner,
+    });
+    if (e) this.deps.publish(e);
+    return { ...a, position };
+  }
+
   private async apply(
-    t: Track,
+    g: Group,
     action: ConfirmAction,
-    frame: { cameraId: string; presetId: string | null; capturedAt: number; image: RgbImage } | null,
+    frame: FrameInput | null,
     type: DetectionType | null,
+    clipFrame: ClipFrame | null,
   ): Promise<void> {
     const { store, publish, evidence } = this.deps;
     if (action.kind === 'open' && frame && type) {
       const id = randomUUID();
       const at = iso(action.at);
       evidence.writeSnapshot(id, await renderSnapshot(frame.image, [{ box: action.box, type }]));
-      const alert: Alert = {
+      if (evidence.writeCleanSnapshot) evidence.writeCleanSnapshot(id, await renderSnapshot(frame.image, []));
+      let alert: Alert = {
         id,
         type,
         status: 'open',
@@ -131,39 +246,65 @@ export class AlertService {
         box: action.box,
         frameWidth: frame.image.width,
         frameHeight: frame.image.height,
-        hits: t.state.window.filter(Boolean).length,
+        hits: action.hits,
         snapshotUrl: `/api/alerts/${id}/snapshot.jpg`,
+        trackId: action.trackId,
+        ...(evidence.writeCleanSnapshot ? { cleanSnapshotUrl: `/api/alerts/${id}/clean.jpg` } : {}),
+        ...this.geoOf(frame.cameraId, frame.presetId, action.box, frame.image.width, frame.image.height),
       };
-      t.alertId = id;
-      t.lastEventAt = action.at;
+      alert = this.triangulateWith(alert);
+      const pre = this.ring(frame.cameraId).snapshot();
+      const frames = clipFrame ? [...pre, clipFrame] : pre;
+      g.alerts.set(action.trackId, { alertId: id, lastEventAt: action.at, frames, pre: pre.length });
       publish(store.insertAlert(alert, { at, kind: 'alert.opened', alert }));
       this.deps.log.info(
-        { cameraId: frame.cameraId, alertId: id, type, score: action.score },
+        {
+          cameraId: frame.cameraId,
+          alertId: id,
+          type,
+          score: action.score,
+          trackId: action.trackId,
+          bearingDeg: alert.bearingDeg,
+        },
         'alert opened',
       );
+      this.buildClip(id, frames, true);
       return;
     }
-    const current = t.alertId ? store.getAlert(t.alertId) : null;
-    if (!current) return;
+    const t = g.alerts.get(action.trackId);
+    const current = t ? store.getAlert(t.alertId) : null;
+    if (!t || !current) return;
     if (action.kind === 'update' && frame) {
-      const next: Alert = {
+      let next: Alert = {
         ...current,
         lastSeenAt: iso(action.at),
-        hits: current.hits + 1,
+        hits: action.hits,
         ...(action.peak
           ? {
               peakScore: action.score,
               box: action.box,
               frameWidth: frame.image.width,
               frameHeight: frame.image.height,
+              ...this.geoOf(
+                frame.cameraId,
+                frame.presetId,
+                action.box,
+                frame.image.width,
+                frame.image.height,
+              ),
             }
           : {}),
       };
-      if (action.peak)
+      if (action.peak) {
+        if (current.position?.method === 'triangulated')
+          next = this.triangulateWith({ ...next, position: current.position });
+        else next = this.triangulateWith(next);
         evidence.writeSnapshot(
           current.id,
           await renderSnapshot(frame.image, [{ box: action.box, type: current.type }]),
         );
+        evidence.writeCleanSnapshot?.(current.id, await renderSnapshot(frame.image, []));
+      }
       const due = action.peak || action.at - t.lastEventAt >= (this.deps.updateEveryMs ?? 10_000);
       const e = store.updateAlert(
         next,
@@ -177,7 +318,47 @@ export class AlertService {
       const closed: Alert = { ...current, status: 'closed', closedAt: iso(action.at) };
       publish(store.updateAlert(closed, { at: closed.closedAt!, kind: 'alert.closed', alert: closed })!);
       this.deps.log.info({ cameraId: current.cameraId, alertId: current.id }, 'alert closed');
-      t.alertId = null;
+      g.alerts.delete(action.trackId);
+      if (t.frames.length > 0) this.buildClip(current.id, t.frames, false);
     }
   }
+
+  /** Encodes the clip in the background; on success stores it and sets `clipUrl` (event only while open). */
+  private buildClip(alertId: string, frames: readonly ClipFrame[], announce: boolean): void {
+    const { clips, evidence } = this.deps;
+    if (!clips || !evidence.writeClip || frames.length === 0) return;
+    const p = clips
+      .encode(frames, this.deps.clipFps ?? 2)
+      .then((mp4) =>
+        this.enqueue(() => {
+          evidence.writeClip!(alertId, mp4);
+          const a = this.deps.store.getAlert(alertId);
+          if (a && a.clipUrl === undefined) {
+            const next: Alert = { ...a, clipUrl: `/api/alerts/${alertId}/clip.mp4` };
+            const ev =
+              announce && a.status === 'open'
+                ? { at: iso(this.deps.clock.now()), kind: 'alert.updated' as const, alert: next }
+                : null;
+            const e = this.deps.store.updateAlert(next, ev);
+            if (e) this.deps.publish(e);
+          }
+          return Promise.resolve();
+        }),
+      )
+      .catch((e: unknown) => {
+        this.deps.log.error(
+          { alertId, err: e instanceof Error ? e.message : String(e) },
+          'clip encoding failed',
+        );
+      })
+      .finally(() => this.background.delete(p));
+    this.background.add(p);
+  }
+}
+
+/** JPEG (quality 80) of a frame for the clip ring. */
+async function encodeJpeg(img: RgbImage): Promise<Buffer> {
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
 }

@@ -10,6 +10,10 @@ import { DetectionType } from './config.ts';
 export const Box = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).strict();
 export type Box = z.infer<typeof Box>;
 
+/** A WGS84 position, degrees. */
+export const GeoPoint = z.object({ lat: z.number(), lon: z.number() }).strict();
+export type GeoPoint = z.infer<typeof GeoPoint>;
+
 export const AlertStatus = z.enum(['open', 'closed']);
 export type AlertStatus = z.infer<typeof AlertStatus>;
 
@@ -36,6 +40,29 @@ export const Alert = z
     hits: z.number().int(),
     /** URL path of the JPEG snapshot with the box drawn. */
     snapshotUrl: z.string(),
+    // --- Optional (added by the detect/track work; absent on alerts stored before it) ---
+    /** Tracker id of the fire within its camera + preset + type (one track = one alert). */
+    trackId: z.string().optional(),
+    /**
+     * Bearing of the box centre from the camera, degrees clockwise from true north (pinhole model, see
+     * services/track/geo.ts); absent when the camera (or preset) has no azimuth/hfov configured.
+     */
+    bearingDeg: z.number().optional(),
+    /** The bearing ray from the camera, clipped to the camera's `rangeM`; null when the camera has no location. */
+    ray: z.object({ from: GeoPoint, to: GeoPoint }).strict().nullable().optional(),
+    /**
+     * Estimated position: `triangulated` = intersection of bearing rays of two cameras that saw the same type
+     * within the triangulation window; `ray` = point on the bearing ray at the flat-ground range implied by the
+     * preset tilt and the mast height. Null when neither is available.
+     */
+    position: GeoPoint.extend({ method: z.enum(['triangulated', 'ray']) })
+      .strict()
+      .nullable()
+      .optional(),
+    /** URL path of the JPEG snapshot without boxes. */
+    cleanSnapshotUrl: z.string().optional(),
+    /** URL path of a short H.264 MP4 (yuv420p, faststart) of the frames before and during the alert. */
+    clipUrl: z.string().optional(),
   })
   .strict();
 export type Alert = z.infer<typeof Alert>;
@@ -47,6 +74,7 @@ export const CameraStatus = z.enum([
   'offline',
   'auth_failed',
   'degraded',
+  'ptz_fault',
   'disabled',
 ]);
 export type CameraStatus = z.infer<typeof CameraStatus>;
@@ -64,6 +92,10 @@ export const CameraHealth = z
     framesSampled: z.number().int(),
     framesAnalysed: z.number().int(),
     framesDropped: z.number().int(),
+    /** Frames not analysed because the PTZ camera was moving, settling or faulted. */
+    framesSkippedPtz: z.number().int(),
+    /** Preset the camera is at (null: fixed camera, moving, or unknown). */
+    presetId: z.string().nullable(),
     /** Frames dropped before detection because they were flat (grey/black/green decoder output). */
     framesCorrupt: z.number().int(),
     restarts: z.number().int(),

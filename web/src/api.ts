@@ -32,7 +32,7 @@ export function setUnauthorizedHandler(fn: (() => void) | null): void {
 }
 
 async function toError(r: Response): Promise<ApiError> {
-  let body: Partial<ErrorResponse> | null = null;
+  let body: Partial<ErrorResponse> | null;
   try {
     body = (await r.json()) as Partial<ErrorResponse>;
   } catch {

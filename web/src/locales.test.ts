@@ -1,4 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import {
+  AuditRole,
+  CaseAction,
+  CaseState,
+  DismissReason,
+  Disposition,
+  PositionSource,
+  Priority,
+  SlaStage,
+  ZoneType,
+} from '../../services/dispatch/schemas.ts';
+import { BOARD_COLUMNS } from './caseState.ts';
 import en from './locales/en.json' with { type: 'json' };
 import zhCN from './locales/zh-CN.json' with { type: 'json' };
 
@@ -29,8 +41,37 @@ describe('locales', () => {
 
     it(`${lng}: covers every alert type and camera status of the contract`, () => {
       for (const type of ['hotspot', 'smoke', 'dust']) expect(entries[`alertType.${type}`]).toBeTruthy();
-      for (const s of ['starting', 'online', 'stalled', 'offline', 'auth_failed', 'degraded', 'disabled'])
+      for (const s of [
+        'starting',
+        'online',
+        'stalled',
+        'offline',
+        'auth_failed',
+        'degraded',
+        'ptz_fault',
+        'disabled',
+      ])
         expect(entries[`cameraStatus.${s}`]).toBeTruthy();
+    });
+  }
+
+  for (const [lng, entries] of Object.entries(locales)) {
+    it(`${lng}: covers every dispatch enum of services/dispatch/schemas.ts`, () => {
+      const need: [string, readonly string[]][] = [
+        ['caseState', CaseState.options],
+        ['caseAction', CaseAction.options],
+        ['dismissReason', DismissReason.options],
+        ['disposition', Disposition.options],
+        ['priority', Priority.options],
+        ['role', AuditRole.options],
+        ['slaStage', SlaStage.options],
+        ['zoneType', ZoneType.options],
+        ['positionSource', PositionSource.options],
+        ['boardColumn', BOARD_COLUMNS],
+        ['auditAction', CaseAction.options.map((a) => `case.${a}`)],
+      ];
+      for (const [prefix, values] of need)
+        for (const v of values) expect(entries[`${prefix}.${v}`], `${lng}:${prefix}.${v}`).toBeTruthy();
     });
   }
 

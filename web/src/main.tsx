@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App.tsx';
 import { initI18n } from './i18n.ts';
+import { restoreSession } from './session.ts';
 import { getStore } from './store.ts';
 import './styles.css';
 
@@ -17,3 +18,4 @@ createRoot(el).render(
 
 // Outside React so StrictMode's double effects never open two sockets.
 void getStore().start();
+void restoreSession();

@@ -47,6 +47,8 @@ function camera(id: string, over: Partial<CameraHealth> = {}): CameraHealth {
     framesAnalysed: 10,
     framesDropped: 0,
     framesCorrupt: 0,
+    framesSkippedPtz: 0,
+    presetId: null,
     restarts: 0,
     lastError: null,
     decodeMode: 'keyframes',

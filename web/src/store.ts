@@ -127,11 +127,11 @@ export class ConsoleStore {
    * The session changed (login, logout, restored session): the server joins socket rooms from the cookie at
    * connect time only, so reconnect the socket; load or forget the cases.
    */
-  sessionChanged(loggedIn: boolean): void {
+  sessionChanged(loggedIn: boolean, reconnect = true): void {
     this.loggedIn = loggedIn;
     this.casesRequest++;
     this.set({ ...this.state, cases: initialCases });
-    if (this.socket !== null) this.connect(this.url);
+    if (reconnect && this.socket !== null) this.connect(this.url);
     if (loggedIn) void this.loadCases();
   }
 

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Alert } from '../../../services/schemas/api.ts';
 import { formatDateTime, formatPercent } from '../format.ts';
@@ -5,13 +6,25 @@ import { TypeIcon } from './TypeIcon.tsx';
 
 /** `compact` = a card in "recently closed": smaller, and `data-testid="closed-alert-card"` so that
  * `alert-card` only ever matches OPEN alerts. */
-export function AlertCard({ alert, compact = false }: { alert: Alert; compact?: boolean }) {
+export function AlertCard({
+  alert,
+  compact = false,
+  fresh = false,
+  children,
+}: {
+  alert: Alert;
+  compact?: boolean;
+  /** Just raised the alarm: highlighted until acknowledged. */
+  fresh?: boolean;
+  /** Review actions (duty staff) and links, under the facts. */
+  children?: ReactNode;
+}) {
   const { t, i18n } = useTranslation();
   const lng = i18n.language;
   const typeLabel = t(`alertType.${alert.type}`);
   return (
     <article
-      className={`alert-card type-${alert.type} status-${alert.status}${compact ? ' compact' : ''}`}
+      className={`alert-card type-${alert.type} status-${alert.status}${compact ? ' compact' : ''}${fresh ? ' fresh' : ''}`}
       data-testid={compact ? 'closed-alert-card' : 'alert-card'}
       data-alert-id={alert.id}
       data-alert-type={alert.type}
@@ -78,6 +91,7 @@ export function AlertCard({ alert, compact = false }: { alert: Alert; compact?: 
             <dd>{t('alerts.hitsValue', { count: alert.hits })}</dd>
           </div>
         </dl>
+        {children}
       </div>
     </article>
   );

@@ -1,51 +1,120 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useAlerts, useConnection } from '../hooks.ts';
-import { AlertCard } from './AlertCard.tsx';
-import { CameraPanel } from './CameraPanel.tsx';
-import { Header } from './Header.tsx';
+import { beep } from '../alarm.ts';
+import { useAlarmSignal } from '../hooks.ts';
+import { linkProps, navigate, pathOf, useRoute, type Route } from '../router.ts';
+import { homeFor, isStaff, useSession, type SessionState } from '../session.ts';
+import { AlertDetail } from './AlertDetail.tsx';
+import { CaseBoard } from './CaseBoard.tsx';
+import { CasePage } from './CasePage.tsx';
+import { DutyConsole } from './DutyConsole.tsx';
+import { alarmMute, Header } from './Header.tsx';
+import { LoginPage } from './LoginPage.tsx';
+import { OfficePortal } from './OfficePortal.tsx';
+
+/** How long the visual alarm stays on after a new alert (ms). */
+const ALARM_VISUAL_MS = 15_000;
+
+/** Where a route sends a user who may not see it (null = allowed). */
+function redirectFor(route: Route, s: SessionState): string | null {
+  const role = s.user?.role;
+  switch (route.name) {
+    case 'login':
+      return s.status === 'authenticated' && role !== undefined ? homeFor(role) : null;
+    case 'console':
+    case 'alert':
+      // Logged out: the read-only wall view of the alert queue (the alert API is public).
+      return role === 'office' ? '/office' : null;
+    case 'board':
+      if (s.status === 'anonymous') return pathOf({ name: 'login', next: '/cases' });
+      return role === 'office' ? '/office' : null;
+    case 'case':
+      return s.status === 'anonymous' ? pathOf({ name: 'login', next: pathOf(route) }) : null;
+    case 'office':
+      if (s.status === 'anonymous') return pathOf({ name: 'login', next: '/office' });
+      return role !== undefined && role !== 'office' ? homeFor(role) : null;
+    case 'notFound':
+      return null;
+  }
+}
+
+/** Beep and flash for every live new alert (duty staff only), unless muted. */
+function useAlarm(enabled: boolean): { active: boolean; alertId: string | null; acknowledge: () => void } {
+  const { seq, alertId } = useAlarmSignal();
+  const seen = useRef(seq);
+  const [active, setActive] = useState(false);
+  useEffect(() => {
+    if (seq === seen.current) return;
+    seen.current = seq;
+    if (!enabled) return;
+    if (!alarmMute.muted) beep();
+    setActive(true);
+    const timer = setTimeout(() => setActive(false), ALARM_VISUAL_MS);
+    return () => clearTimeout(timer);
+  }, [seq, enabled]);
+  return { active: active && enabled, alertId, acknowledge: () => setActive(false) };
+}
 
 export function App() {
   const { t } = useTranslation();
-  const { open, closed } = useAlerts();
-  const { loadFailed } = useConnection();
+  const route = useRoute();
+  const session = useSession();
+  const alarm = useAlarm(isStaff(session.user?.role));
+  const redirect = session.status === 'unknown' ? null : redirectFor(route, session);
+  useEffect(() => {
+    if (redirect !== null) navigate(redirect, true);
+  }, [redirect]);
+
+  let page: ReactNode;
+  if (session.status === 'unknown' && route.name !== 'console')
+    page = <p className="page muted">{t('common.loading')}</p>;
+  else if (redirect !== null) page = null;
+  else {
+    switch (route.name) {
+      case 'login':
+        page = <LoginPage next={route.next} />;
+        break;
+      case 'console':
+        page = <DutyConsole freshAlertId={alarm.active ? alarm.alertId : null} />;
+        break;
+      case 'alert':
+        page = <AlertDetail id={route.id} />;
+        break;
+      case 'board':
+        page = <CaseBoard />;
+        break;
+      case 'case':
+        page = <CasePage key={route.id} id={route.id} />;
+        break;
+      case 'office':
+        page = <OfficePortal />;
+        break;
+      case 'notFound':
+        page = (
+          <main className="page">
+            <p>{t('common.notFound')}</p>
+            <a {...linkProps('/')}>{t('nav.console')}</a>
+          </main>
+        );
+        break;
+    }
+  }
+
   return (
-    <div className="app">
-      <Header />
-      {loadFailed && (
-        <div className="notice" role="alert">
-          {t('conn.loadFailed')}
+    <div className={`app${alarm.active ? ' alarm-on' : ''}`}>
+      <Header alarmActive={alarm.active} />
+      {alarm.active && (
+        <div className="alarm-banner" role="alert" data-testid="alarm-banner">
+          <span>{t('alarm.newAlert')}</span>
+          {alarm.alertId !== null && (
+            <a {...linkProps(`/alerts/${encodeURIComponent(alarm.alertId)}`)}>{t('alarm.show')}</a>
+          )}
+          <button type="button" className="btn small" onClick={alarm.acknowledge} data-testid="alarm-ack">
+            {t('alarm.acknowledge')}
+          </button>
         </div>
       )}
-      <div className="layout">
-        <main className="alerts-main" aria-labelledby="open-alerts-title">
-          <h2 id="open-alerts-title">{t('alerts.openTitle')}</h2>
-          {open.length === 0 ? (
-            <div className="empty-state" data-testid="alerts-empty">
-              <p className="empty-title">{t('alerts.empty')}</p>
-              <p className="muted">{t('alerts.emptyHint')}</p>
-            </div>
-          ) : (
-            <div className="alert-list" data-testid="open-alerts">
-              {open.map((a) => (
-                <AlertCard key={a.id} alert={a} />
-              ))}
-            </div>
-          )}
-          <details className="closed-section" data-testid="closed-alerts">
-            <summary>{t('alerts.closedTitle', { count: closed.length })}</summary>
-            {closed.length === 0 ? (
-              <p className="muted">{t('alerts.closedEmpty')}</p>
-            ) : (
-              <div className="alert-list closed">
-                {closed.map((a) => (
-                  <AlertCard key={a.id} alert={a} compact />
-                ))}
-              </div>
-            )}
-          </details>
-        </main>
-        <CameraPanel />
-      </div>
+      {page}
     </div>
   );
 }

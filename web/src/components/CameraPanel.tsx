@@ -13,6 +13,7 @@ export function statusTone(status: CameraHealth['status']): 'ok' | 'bad' | 'warn
     case 'auth_failed':
       return 'bad';
     case 'degraded':
+    case 'ptz_fault':
       return 'warn';
     case 'starting':
     case 'disabled':

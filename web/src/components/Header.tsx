@@ -1,18 +1,89 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { readMuted, unlockAudio, writeMuted } from '../alarm.ts';
 import { useAlerts, useCameras, useConnection } from '../hooks.ts';
 import { isLanguage, LANGUAGES, setLanguage } from '../i18n.ts';
+import { linkProps, navigate, useRoute, type Route } from '../router.ts';
+import { isStaff, logout, useSession } from '../session.ts';
 
-export function Header() {
+/** Shared with the alarm hook so the toggle and the beeper agree. */
+export const alarmMute = {
+  muted: readMuted(),
+  listeners: new Set<(m: boolean) => void>(),
+  set(m: boolean) {
+    this.muted = m;
+    writeMuted(m);
+    for (const l of this.listeners) l(m);
+  },
+};
+
+function NavLink({
+  to,
+  active,
+  testId,
+  label,
+}: {
+  to: string;
+  active: boolean;
+  testId: string;
+  label: string;
+}) {
+  return (
+    <a
+      {...linkProps(to)}
+      className={`nav-link${active ? ' active' : ''}`}
+      data-testid={testId}
+      aria-current={active ? 'page' : undefined}
+    >
+      {label}
+    </a>
+  );
+}
+
+export function Header({ alarmActive = false }: { alarmActive?: boolean }) {
   const { t, i18n } = useTranslation();
   const conn = useConnection();
   const { online, total } = useCameras();
   const { open } = useAlerts();
+  const session = useSession();
+  const route: Route = useRoute();
+  const [muted, setMuted] = useState(alarmMute.muted);
   const connected = conn.state === 'connected';
+  const role = session.user?.role;
+  const staffOrAdmin = isStaff(role) || role === 'admin';
   return (
-    <header className="app-header">
+    <header className={`app-header${alarmActive ? ' alarm-active' : ''}`}>
       <h1>
         <span className="brand">{t('app.brand')}</span> <span className="app-title">{t('app.title')}</span>
       </h1>
+      {session.user !== null && (
+        <nav className="main-nav" aria-label={t('nav.label')}>
+          {(staffOrAdmin || role === undefined) && (
+            <NavLink
+              to="/"
+              active={route.name === 'console' || route.name === 'alert'}
+              testId="nav-console"
+              label={t('nav.console')}
+            />
+          )}
+          {staffOrAdmin && (
+            <NavLink
+              to="/cases"
+              active={route.name === 'board' || route.name === 'case'}
+              testId="nav-board"
+              label={t('nav.board')}
+            />
+          )}
+          {role === 'office' && (
+            <NavLink
+              to="/office"
+              active={route.name === 'office' || route.name === 'case'}
+              testId="nav-office"
+              label={t('nav.office')}
+            />
+          )}
+        </nav>
+      )}
       <div className="header-status">
         <span
           className={`conn conn-${conn.state}`}
@@ -23,12 +94,31 @@ export function Header() {
           <span className="dot" aria-hidden="true" />
           {t(`conn.${conn.state}`)}
         </span>
-        <span className="summary" data-testid="camera-summary">
-          {t('summary.cameras', { online, total })}
-        </span>
-        <span className={`summary${open.length > 0 ? ' has-alerts' : ''}`} data-testid="open-count">
-          {t('summary.openAlerts', { count: open.length })}
-        </span>
+        {role !== 'office' && (
+          <>
+            <span className="summary" data-testid="camera-summary">
+              {t('summary.cameras', { online, total })}
+            </span>
+            <span className={`summary${open.length > 0 ? ' has-alerts' : ''}`} data-testid="open-count">
+              {t('summary.openAlerts', { count: open.length })}
+            </span>
+          </>
+        )}
+        {isStaff(role) && (
+          <button
+            type="button"
+            className={`btn small mute${muted ? ' muted' : ''}`}
+            data-testid="alarm-mute"
+            aria-pressed={muted}
+            onClick={() => {
+              unlockAudio();
+              alarmMute.set(!muted);
+              setMuted(!muted);
+            }}
+          >
+            {muted ? t('alarm.unmute') : t('alarm.mute')}
+          </button>
+        )}
         <label className="lang">
           <span className="sr-only">{t('lang.label')}</span>
           <select
@@ -45,6 +135,30 @@ export function Header() {
             ))}
           </select>
         </label>
+        {session.user !== null ? (
+          <span className="user-box">
+            <span className="user-name" data-testid="user-name" data-role={session.user.role}>
+              {session.user.displayName} · {t(`role.${session.user.role}`)}
+            </span>
+            <button
+              type="button"
+              className="btn small"
+              data-testid="logout"
+              onClick={() => {
+                void logout().finally(() => navigate('/login'));
+              }}
+            >
+              {t('auth.logout')}
+            </button>
+          </span>
+        ) : (
+          session.status === 'anonymous' &&
+          route.name !== 'login' && (
+            <a {...linkProps('/login')} className="btn small" data-testid="login-link">
+              {t('auth.login')}
+            </a>
+          )
+        )}
       </div>
     </header>
   );

@@ -1,0 +1,108 @@
+/**
+ * `npm run eval`: held-out metrics of every shipped model and end-to-end alert latency on the shared clips.
+ *
+ * 1. Python eval modes (the card numbers): `hotspot_train.py eval` (FLAME-T site E) and `smoke_train.py eval`
+ *    (smoke-hpwren/test), run with /usr/bin/python3 when available (skip with --no-python).
+ * 2. The same held-out sets through the production TypeScript path (manifest loader, resize/tiling,
+ *    post-processing, NMS) — what the service actually does.
+ * 3. End-to-end: each shared clip (and the thermal demo clips) sampled every 2 s through DetectLoop +
+ *    AlertService (N-of-M confirmation, default alerting config) with a manual clock; prints the clip time of
+ *    the first alert (the clips have no labels, so this is time-to-first-alert from clip start).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { SampledFrame } from '../../services/capture/cameraWorker.ts';
+import { DetectLoop, type Detector } from '../../services/detect/detectLoop.ts';
+import { loadManifestModels, type OnnxModel } from '../../services/detect/onnxModel.ts';
+import { AlertService } from '../../services/events/alertService.ts';
+import { fileEvidenceStore } from '../../services/events/evidenceStore.ts';
+import { AlertingConfig, CameraConfig, type DetectionType } from '../../services/schemas/config.ts';
+import { openSqliteStore } from '../../services/store/sqliteStore.ts';
+import { ManualClock } from '../../services/util/clock.ts';
+import { silentLogger } from '../../services/util/logger.ts';
+import { evalHotspot, evalSmoke, SHARED_DATA } from './evalLib.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const args = new Set(process.argv.slice(2));
+const INTERVAL_MS = 2000;
+
+function python(script: string, argv: string[]): void {
+  const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts/models', script), ...argv], { cwd: ROOT, encoding: 'utf8' });
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  console.log(`  python ${script} ${argv.join(' ')} -> ${r.status === 0 ? line : `failed: ${r.stderr.trim().split('\n').at(-1)}`}`);
+}
+
+/** Decodes a clip at one frame per INTERVAL_MS of clip time (RGB24). */
+function sampleClip(file: string): { width: number; height: number; frames: Buffer[] } {
+  const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+  const [width = 0, height = 0] = probe.stdout.trim().split(',').map(Number);
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', `fps=${1000 / INTERVAL_MS}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 2 ** 31 });
+  const size = width * height * 3;
+  const frames: Buffer[] = [];
+  for (let o = 0; size > 0 && o + size <= r.stdout.length; o += size) frames.push(r.stdout.subarray(o, o + size));
+  return { width, height, frames };
+}
+
+async function latency(file: string, type: DetectionType, det: Detector): Promise<string> {
+  const { width, height, frames } = sampleClip(file);
+  const clock = new ManualClock(0);
+  const store = openSqliteStore(':memory:');
+  const alerting = AlertingConfig.parse({});
+  const cam = CameraConfig.parse({ id: 'eval', name: 'eval', url: 'rtsp://127.0.0.1/x', channel: type === 'hotspot' ? 'thermal' : 'visible', detectors: [type] });
+  const alerts = new AlertService({
+    store,
+    evidence: fileEvidenceStore(mkdtempSync(path.join(tmpdir(), 'tw-eval-'))),
+    clock,
+    log: silentLogger(),
+    publish: () => undefined,
+    alerting,
+    cameraName: () => 'eval',
+  });
+  const loop = new DetectLoop({ cameras: new Map([['eval', cam]]), detectors: new Map([[type, det]]), alerts, log: silentLogger() });
+  for (const [i, data] of frames.entries()) {
+    clock.advance(i === 0 ? 0 : INTERVAL_MS);
+    const f: SampledFrame = { cameraId: 'eval', presetId: null, capturedAt: clock.now(), seq: i + 1, image: { width, height, data } };
+    loop.push(f);
+    await loop.drain();
+  }
+  const opened = store.listAlerts({ limit: 100 });
+  const first = opened.map((a) => Date.parse(a.firstSeenAt)).sort((a, b) => a - b)[0];
+  store.close();
+  return `${frames.length} samples (${((frames.length * INTERVAL_MS) / 1000).toFixed(0)} s), alerts ${opened.length}, first alert at ${first === undefined ? '—' : `${(first / 1000).toFixed(0)} s`}`;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(SHARED_DATA)) {
+    console.log(`shared data not found at ${SHARED_DATA} (set TOWERWATCH_SHARED_DATA); nothing to evaluate`);
+    return;
+  }
+  const models = await loadManifestModels(path.join(ROOT, 'models'));
+  const by = (n: string): OnnxModel | undefined => models.find((m) => m.spec.name === n);
+  try {
+    if (!args.has('--no-python') && existsSync('/usr/bin/python3')) {
+      console.log('Python eval modes (card metrics):');
+      python('hotspot_train.py', ['eval', '--ckpt', 'models/hotspot/hotspot.pt', '--test-site', 'E']);
+      python('smoke_train.py', ['eval', '--ckpt', 'models/smoke/smoke.pt']);
+    }
+    const hot = by('hotspot');
+    if (hot) console.log('hotspot, FLAME-T site E (all frames), TS runtime path:', JSON.stringify(await evalHotspot(hot, 1)));
+    const smoke = by('smoke');
+    if (smoke) console.log('smoke, smoke-hpwren/test (all frames), TS runtime path:', JSON.stringify(await evalSmoke(smoke, 1)));
+    console.log(`End to end (sampled every ${INTERVAL_MS} ms, default confirmation 2 of 3):`);
+    const clips = [
+      ...readdirSync(path.join(SHARED_DATA, 'clips')).filter((f) => f.endsWith('.mp4')).map((f) => [path.join(SHARED_DATA, 'clips', f), 'smoke'] as const),
+      ...['thermal-siteE-a35.mp4', 'thermal-siteE-tau.mp4'].map((f) => [path.join(ROOT, 'camera-config/demo/clips', f), 'hotspot'] as const),
+    ];
+    for (const [file, type] of clips) {
+      const det = type === 'hotspot' ? hot : smoke;
+      if (det && existsSync(file)) console.log(`  ${path.basename(file)} [${type}]: ${await latency(file, type, det)}`);
+    }
+  } finally {
+    await Promise.all(models.map((m) => m.close()));
+  }
+}
+
+await main();

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert, ServerEvent } from '../schemas/api.ts';
+import { openSqliteStore } from '../store/sqliteStore.ts';
+import { destination, toEnu } from '../track/geo.ts';
+import { ManualClock } from '../util/clock.ts';
+import { silentLogger } from '../util/logger.ts';
+import { AlertService } from './alertService.ts';
+import type { ClipEncoder } from './clip.ts';
+import type { EvidenceStore } from './evidenceStore.ts';
+
+const W = 64,
+  H = 48;
+const image = { width: W, height: H, data: Buffer.alloc(W * H * 3, 40) };
+const th = { enter: 0.6, keep: 0.4 };
+const A = { lat: 30, lon: 120 };
+const B = destination(A, 90, 2000);
+
+function setup() {
+  const store = openSqliteStore(':memory:');
+  const files = new Map<string, Buffer>();
+  const evidence: Required<EvidenceStore> = {
+    writeSnapshot: (id, b) => void files.set(`${id}.jpg`, b),
+    readSnapshot: (id) => files.get(`${id}.jpg`) ?? null,
+    writeCleanSnapshot: (id, b) => void files.set(`${id}.clean.jpg`, b),
+    readCleanSnapshot: (id) => files.get(`${id}.clean.jpg`) ?? null,
+    writeClip: (id, b) => void files.set(`${id}.mp4`, b),
+    readClip: (id) => files.get(`${id}.mp4`) ?? null,
+    clipFile: () => null,
+  };
+  const encoded: number[] = [];
+  const clips: ClipEncoder = {
+    encode: (frames) => {
+      encoded.push(frames.length);
+      return Promise.resolve(Buffer.from('mp4'));
+    },
+  };
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const events: ServerEvent[] = [];
+  const svc = new AlertService({
+    store,
+    evidence,
+    clock,
+    log: silentLogger(),
+    publish: (e) => events.push(e),
+    alerting: { confirmN: 2, confirmM: 3, closeAfterMs: 10_000 },
+    cameraName: (id) => id,
+    clips,
+    preRollFrames: 3,
+    cameraGeo: (id) =>
+      id === 'cam-a'
+        ? { location: { ...A, heightM: 40 }, azimuthDeg: 45, hfovDeg: 60, rangeM: 3000 }
+        : { location: { ...B, heightM: 40 }, azimuthDeg: 315, hfovDeg: 60, rangeM: 3000 },
+  });
+  const frame = (cameraId: string, x: number | null, score = 0.9) => {
+    clock.advance(2000);
+    return svc.observeFrame({ cameraId, presetId: null, capturedAt: clock.now(), image }, [
+      {
+        type: 'hotspot',
+        thresholds: th,
+        detections: x === null ? [] : [{ score, box: { x, y: 20, w: 4, h: 4 } }],
+      },
+    ]);
+  };
+  return { store, files, encoded, events, svc, frame, clock };
+}
+
+describe('AlertService', () => {
+  it('opens one alert per fire with bearing, ray, clean snapshot and clip, and closes it after the quiet period', async () => {
+    const { store, files, encoded, events, svc, frame, clock } = setup();
+    await frame('cam-a', null);
+    await frame('cam-a', 30);
+    await frame('cam-a', 30);
+    await frame('cam-a', 31, 0.5); // below enter, above keep: counted on the open track
+    await svc.idle();
+    const [a] = store.listAlerts({ limit: 10 }) as [Alert];
+    expect(store.listAlerts({ limit: 10 })).toHaveLength(1);
+    expect(a.hits).toBe(3);
+    expect(a.bearingDeg).toBeCloseTo(45, 0);
+    expect(a.ray?.from).toEqual(A);
+    expect(a.position).toBeNull();
+    expect(a.trackId).toBe('t1');
+    expect(a.clipUrl).toBe(`/api/alerts/${a.id}/clip.mp4`);
+    expect(a.cleanSnapshotUrl).toBe(`/api/alerts/${a.id}/clean.jpg`);
+    expect(files.has(`${a.id}.clean.jpg`) && files.has(`${a.id}.mp4`)).toBe(true);
+    expect(encoded[0]).toBe(3); // 2 pre-roll frames + the opening frame
+    clock.advance(10_000);
+    await svc.tick();
+    await svc.idle();
+    expect(store.getAlert(a.id)?.status).toBe('closed');
+    expect(encoded[1]).toBe(4); // rebuilt at close with the frame seen while open
+    expect(events.map((e) => e.kind)).toContain('alert.closed');
+  });
+
+  it('raises two alerts for two fires on one camera', async () => {
+    const { store, svc, clock } = setup();
+    for (let i = 0; i < 2; i++) {
+      clock.advance(2000);
+      await svc.observeFrame({ cameraId: 'cam-a', presetId: null, capturedAt: clock.now(), image }, [
+        {
+          type: 'hotspot',
+          thresholds: th,
+          detections: [
+            { score: 0.9, box: { x: 0, y: 0, w: 2, h: 2 } },
+            { score: 0.8, box: { x: 60, y: 44, w: 2, h: 2 } },
+          ],
+        },
+      ]);
+    }
+    expect(store.listAlerts({ limit: 10 })).toHaveLength(2);
+  });
+
+  it('triangulates two cameras that see the same type', async () => {
+    const { store, svc, frame } = setup();
+    // cam-a (45°) and cam-b (315°, 2 km east) centre boxes → rays cross 1 km N, 1 km E of cam-a.
+    await frame('cam-a', 30);
+    await frame('cam-a', 30);
+    await frame('cam-b', 30);
+    await frame('cam-b', 30);
+    await svc.idle();
+    const alerts = store.listAlerts({ limit: 10 });
+    expect(alerts).toHaveLength(2);
+    for (const a of alerts) {
+      expect(a.position?.method).toBe('triangulated');
+      const e = toEnu(A, a.position!);
+      expect(e.x).toBeCloseTo(1000, -1);
+      expect(e.y).toBeCloseTo(1000, -1);
+    }
+  });
+});

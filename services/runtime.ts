@@ -16,6 +16,14 @@ import { loadConfigDir } from './config/loadConfig.ts';
 import { startDemoRtspServer, type DemoRtspServer } from './demo/demoRtspServer.ts';
 import { DetectLoop, type Detector } from './detect/detectLoop.ts';
 import { loadDispatchConfig } from './dispatch/config.ts';
+import {
+  fetchTransport,
+  mqttPublisher,
+  OutboxDelivery,
+  outboundMessages,
+  type OutboundConfig,
+  type OutboundTransport,
+} from './dispatch/outbound.ts';
 import { createDispatch, socketRoomsFromCookie, type Dispatch } from './dispatch/index.ts';
 import type { CaseEvent } from './dispatch/schemas.ts';
 import { sqliteDispatchRepository } from './dispatch/sqliteRepository.ts';
@@ -209,8 +217,11 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       const dispatchDb = new Database(path.join(opts.dataDir, 'towerwatch.sqlite'));
       cleanups.push(() => void dispatchDb.close());
       const dispatchConfig = loadDispatchConfig(dispatchDir);
+      const outbound = outboundFromEnv(process.env);
+      const dispatchRepo = await sqliteDispatchRepository(dispatchDb);
       const d = createDispatch({
-        repo: await sqliteDispatchRepository(dispatchDb),
+        ...(outbound ? { outbound: outboundMessages(outbound.config, clock) } : {}),
+        repo: dispatchRepo,
         config: dispatchConfig,
         alerts: store,
         dataDir: opts.dataDir,
@@ -231,6 +242,21 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       });
       await d.auth.seedUsers(dispatchConfig.users, process.env, (line) => process.stdout.write(line + '\n'));
       cleanups.push(d.startTicker(30_000));
+      if (outbound) {
+        const delivery = new OutboxDelivery({
+          repo: dispatchRepo,
+          clock,
+          log: log.child({ domain: 'outbound' }),
+          config: outbound.config,
+          transport: outbound.transport,
+        });
+        const timer = setInterval(() => void delivery.drain(), 5000);
+        cleanups.push(() => clearInterval(timer), outbound.close);
+        log.info(
+          { webhooks: outbound.config.webhooks.length, mqtt: Boolean(outbound.config.mqtt) },
+          'outbound delivery on',
+        );
+      }
       dispatch = d;
     }
 
@@ -334,6 +360,41 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     await stopAll();
     throw e;
   }
+}
+
+/**
+ * Outbound case-event delivery from the environment (so an SMS/chat gateway can be attached without code):
+ * `TOWERWATCH_WEBHOOK_URL` + `TOWERWATCH_WEBHOOK_SECRET` (HMAC-SHA256 signed POSTs), `TOWERWATCH_MQTT_URL`
+ * (+ `TOWERWATCH_MQTT_TOPIC_PREFIX`, default `towerwatch/cases`). Null when none is set.
+ */
+export function outboundFromEnv(env: Record<string, string | undefined>): {
+  config: OutboundConfig;
+  transport: OutboundTransport;
+  close: () => Promise<void>;
+} | null {
+  const hookUrl = env['TOWERWATCH_WEBHOOK_URL'];
+  const mqttUrl = env['TOWERWATCH_MQTT_URL'];
+  if (!hookUrl && !mqttUrl) return null;
+  const config: OutboundConfig = {
+    webhooks: hookUrl ? [{ url: hookUrl, secret: env['TOWERWATCH_WEBHOOK_SECRET'] ?? '' }] : [],
+    ...(mqttUrl ? { mqtt: { topicPrefix: env['TOWERWATCH_MQTT_TOPIC_PREFIX'] ?? 'towerwatch/cases' } } : {}),
+  };
+  let mqtt: Awaited<ReturnType<typeof mqttPublisher>> | null = null;
+  return {
+    config,
+    transport: {
+      post: (url, body, headers) => fetchTransport.post(url, body, headers),
+      // Connects lazily and again after a failure; undelivered rows stay in the outbox and are retried.
+      publish: async (topic, body) => {
+        if (!mqttUrl) throw new Error('no MQTT broker configured');
+        mqtt ??= await mqttPublisher(mqttUrl);
+        await mqtt.publish(topic, body);
+      },
+    },
+    close: async () => {
+      await mqtt?.close();
+    },
+  };
 }
 
 /** Last-resort cleanup: no ffmpeg or RTSP server may outlive the process. */

@@ -3,61 +3,31 @@
  * the embedded demo site, and Debian's Chromium driven by playwright-core. Within 60 s of start an alert from
  * a real clip must appear in the console without a reload; SIGTERM must leave no child process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../services/runtime.ts';
-import { freePort, pgrep, waitFor } from '../support/procs.ts';
+import { launchChromium, startMainProcess, type MainProcess } from '../support/e2e.ts';
+import { pgrep, waitFor } from '../support/procs.ts';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
-let proc: ChildProcess;
+let main: MainProcess;
 let base: string;
 let rtspPort: number;
 let startedAt: number;
 let browser: Browser;
-let output = '';
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const port = await freePort();
-  rtspPort = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  startedAt = Date.now();
-  proc = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TOWERWATCH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tw-e2e-')),
-      TOWERWATCH_DEMO_RTSP_PORT: String(rtspPort),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (c: Buffer) => (output = (output + c.toString()).slice(-20_000));
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  await waitFor('console up', async () => (await fetch(`${base}/api/health`).catch(() => null))?.ok, 45_000);
-  browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  main = await startMainProcess();
+  ({ base, rtspPort, startedAt } = main);
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+  if (main && main.proc.exitCode === null) main.proc.kill('SIGKILL');
 });
 
 describe('duty console', () => {
@@ -90,9 +60,9 @@ describe('duty console', () => {
 
   it('stops on SIGTERM leaving no ffmpeg or RTSP server', async () => {
     expect(pgrep(`"port":${rtspPort},`).length).toBe(1);
-    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-    proc.kill('SIGTERM');
-    expect(await exited, output.slice(-2000)).toBe(0);
+    const exited = new Promise<number | null>((r) => main.proc.once('exit', (code) => r(code)));
+    main.proc.kill('SIGTERM');
+    expect(await exited, main.output().slice(-2000)).toBe(0);
     await waitFor(
       'children gone',
       () => pgrep(`127.0.0.1:${rtspPort}/`).length === 0 && pgrep(`"port":${rtspPort},`).length === 0,

@@ -5,14 +5,13 @@
  * on site and resolves with a real JPEG photo; the duty officer verifies and closes; the case page lists the
  * whole audit trail; a supervisor watches the case board. Screenshots go to test/e2e/artifacts/.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../services/runtime.ts';
-import { freePort, waitFor } from '../support/procs.ts';
+import { launchChromium, startMainProcess, stopMainProcess, type MainProcess } from '../support/e2e.ts';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
 const USERS = {
@@ -23,11 +22,10 @@ const USERS = {
 /** The department of the office user above (camera-config/demo/dispatch/users.yaml). */
 const OFFICE_DEPARTMENT = 'env';
 
-let proc: ChildProcess;
+let main: MainProcess | undefined;
 let base: string;
 let startedAt: number;
 let browser: Browser;
-let output = '';
 const contexts: BrowserContext[] = [];
 
 const passwordEnv = (username: string) =>
@@ -93,52 +91,19 @@ const shot = (page: Page, name: string) =>
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   ensureWebBuilt();
-  const port = await freePort();
-  const rtspPort = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  startedAt = Date.now();
   const passwords = Object.fromEntries(
     Object.values(USERS).map((u) => [passwordEnv(u.username), u.password]),
   );
-  proc = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      ...passwords,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TOWERWATCH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tw-e2e-flow-')),
-      TOWERWATCH_DEMO_RTSP_PORT: String(rtspPort),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (c: Buffer) => (output = (output + c.toString()).slice(-20_000));
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  await waitFor('console up', async () => (await fetch(`${base}/api/health`).catch(() => null))?.ok, 45_000);
-  browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  main = await startMainProcess(passwords);
+  base = main.base;
+  startedAt = main.startedAt;
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
-  if (proc && proc.exitCode === null) {
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (proc.exitCode === null) proc.kill('SIGKILL');
-  }
+  await stopMainProcess(main);
 });
 
 describe('dispatch flow in the browser', () => {

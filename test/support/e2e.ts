@@ -1,0 +1,73 @@
+/**
+ * Browser-test support: starts the real entry point (`services/main.ts`, as `npm start` runs it) on the embedded
+ * demo site on free ports with a fresh data directory, and launches Debian's Chromium through playwright-core.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { REPO_ROOT } from '../../services/runtime.ts';
+import { freePort, waitFor } from './procs.ts';
+
+export interface MainProcess {
+  proc: ChildProcess;
+  /** http://127.0.0.1:<port> */
+  base: string;
+  rtspPort: number;
+  /** epoch ms just before the process was spawned */
+  startedAt: number;
+  /** Last 20 kB of the process's stdout + stderr. */
+  output: () => string;
+}
+
+/** Spawns the service and waits until `/api/health` answers (≤ 45 s). */
+export async function startMainProcess(extraEnv: Record<string, string> = {}): Promise<MainProcess> {
+  const port = await freePort();
+  const rtspPort = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const startedAt = Date.now();
+  let out = '';
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      ...extraEnv,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TOWERWATCH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tw-e2e-')),
+      TOWERWATCH_DEMO_RTSP_PORT: String(rtspPort),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (c: Buffer) => (out = (out + c.toString()).slice(-20_000));
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  await waitFor('console up', async () => (await fetch(`${base}/api/health`).catch(() => null))?.ok, 45_000);
+  return { proc, base, rtspPort, startedAt, output: () => out };
+}
+
+/** SIGTERM, then SIGKILL after 10 s. */
+export async function stopMainProcess(p: MainProcess | undefined): Promise<void> {
+  if (!p || p.proc.exitCode !== null) return;
+  const exited = new Promise((r) => p.proc.once('exit', r));
+  p.proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+}
+
+/** Headless Debian Chromium (CHROMIUM_PATH overrides), with the flags this closed network needs. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}

@@ -333,6 +333,10 @@ export const CaseDetailResponse = z
     case: Case,
     /** Actions the requesting user may take on the case in its current state. */
     allowedActions: z.array(CaseAction),
+    /** SLA deadlines of the current dispatch cycle (UTC ISO); null when no policy applies or not active. */
+    deadlines: z.object({ accept: z.string(), arrive: z.string(), resolve: z.string() }).strict().nullable(),
+    /** Display names of the users in the audit trail, by user id. */
+    actorNames: z.record(z.string(), z.string()),
     audit: z.array(AuditEntry),
     feedback: z.array(Feedback),
   })

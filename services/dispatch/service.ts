@@ -85,6 +85,10 @@ export interface DispatchServiceDeps {
 export interface CaseDetail {
   case: Case;
   allowedActions: CaseAction[];
+  /** SLA deadlines of the current dispatch cycle (UTC ISO), null when no policy applies or the case is not active. */
+  deadlines: { accept: string; arrive: string; resolve: string } | null;
+  /** Display names of the users in the audit trail, by user id. */
+  actorNames: Record<string, string>;
   audit: AuditEntry[];
   feedback: Feedback[];
 }
@@ -334,7 +338,27 @@ export class DispatchService {
       this.deps.repo.caseAudit(id),
       this.deps.repo.listFeedback(id),
     ]);
-    return { case: c, allowedActions: allowedActions(c.state, actor.role), audit, feedback };
+    const sla = evaluateSla(c, policyFor(c, this.deps.config.sla), this.deps.clock.now());
+    const deadlines = sla.deadlines
+      ? {
+          accept: iso(sla.deadlines.accept),
+          arrive: iso(sla.deadlines.arrive),
+          resolve: iso(sla.deadlines.resolve),
+        }
+      : null;
+    const actorNames: Record<string, string> = {};
+    for (const id of new Set(audit.map((a) => a.actorId))) {
+      const u = await this.deps.repo.getUser(id);
+      if (u) actorNames[id] = u.displayName;
+    }
+    return {
+      case: c,
+      allowedActions: allowedActions(c.state, actor.role),
+      deadlines,
+      actorNames,
+      audit,
+      feedback,
+    };
   }
 
   /**

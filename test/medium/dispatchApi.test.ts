@@ -98,6 +98,11 @@ describe('dispatch API', () => {
     expect(r.body.case).toMatchObject({ state: 'dispatched', departmentId: 'so-hedong' });
     // The first office no longer sees it.
     expect((await office.req('GET', `/api/cases/${id}`)).status).toBe(404);
+    // Duty sees the SLA deadlines of the new dispatch cycle and who did what.
+    const open = await duty.req('GET', `/api/cases/${id}`);
+    const deadlines = open.body.deadlines as { accept: string; arrive: string; resolve: string };
+    expect(Date.parse(deadlines.accept)).toBeLessThan(Date.parse(deadlines.resolve));
+    expect(Object.values(open.body.actorNames as Record<string, string>).length).toBeGreaterThanOrEqual(2);
 
     // Stale version → 409, nothing overwritten; If-Match works as the version carrier.
     const stale = await office2.req(

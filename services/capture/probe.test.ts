@@ -23,6 +23,8 @@ describe('chooseDecodeMode', () => {
   it('decodes keyframes only when the GOP is no longer than the sampling interval', () => {
     expect(chooseDecodeMode(1000, 2000)).toBe('keyframes');
     expect(chooseDecodeMode(2000, 2000)).toBe('keyframes');
+    expect(chooseDecodeMode(1006, 1000)).toBe('keyframes'); // RTSP timestamp jitter on a 1 s GOP
+    expect(chooseDecodeMode(1500, 1000)).toBe('all');
     expect(chooseDecodeMode(60_000, 2000)).toBe('all');
     expect(chooseDecodeMode(null, 2000)).toBe('all');
   });

@@ -35,13 +35,16 @@ export function gopFromPackets(packets: ProbePacket[]): number | null {
   return Math.round(gaps[Math.floor(gaps.length / 2)]! * 1000);
 }
 
+/** Slack on the GOP measured over RTSP: packet timestamps jitter by a few ms (a 1 s GOP reads as 1006 ms). */
+export const GOP_TOLERANCE = 1.1;
+
 /**
  * Keyframe-only decoding when keyframes come at least as often as frames are sampled (each sample can be a
- * keyframe, ~10× cheaper: see docs/decisions.md); otherwise decode everything and keep one frame per interval.
- * Unknown GOP → `all` (always correct).
+ * keyframe, ~10× cheaper: see docs/decisions.md), within {@link GOP_TOLERANCE}; otherwise decode everything and
+ * keep one frame per interval. Unknown GOP → `all` (always correct).
  */
 export function chooseDecodeMode(gopMs: number | null, sampleIntervalMs: number): DecodeMode {
-  return gopMs !== null && gopMs <= sampleIntervalMs ? 'keyframes' : 'all';
+  return gopMs !== null && gopMs <= sampleIntervalMs * GOP_TOLERANCE ? 'keyframes' : 'all';
 }
 
 /** Parses `ffprobe -of json -show_streams -show_packets` output (pure). @throws Error when there is no video stream. */

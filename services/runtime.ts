@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { createApp } from './api/app.ts';
+import { LiveViewHub } from './live/liveView.ts';
 import { CameraWorker, type WorkerStatus } from './capture/cameraWorker.ts';
 import { killAllChildrenSync } from './capture/processes.ts';
 import { connectOnvifPtz } from './capture/ptz.ts';
@@ -290,6 +291,9 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     const server = createServer(app);
     const sockets = attach(server);
     publish = sockets.publish;
+    const live = new LiveViewHub({ cameras: cameraById, log });
+    live.attach(sockets.io);
+    cleanups.push(() => live.close());
     publishCase = sockets.publishCase;
     cleanups.push(
       () =>

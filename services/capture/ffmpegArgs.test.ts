@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCaptureArgs, buildLoopFeederArgs, fpsRational } from './ffmpegArgs.ts';
+import { buildCaptureArgs, buildLiveArgs, buildLoopFeederArgs, fpsRational } from './ffmpegArgs.ts';
 
 describe('buildCaptureArgs', () => {
   it('pulls RTSP over TCP with an I/O timeout and samples at the interval as PPM on stdout', () => {
@@ -75,5 +75,15 @@ describe('buildLoopFeederArgs', () => {
     expect(a.slice(a.indexOf('-stream_loop'), a.indexOf('-stream_loop') + 2)).toEqual(['-stream_loop', '-1']);
     expect(a.slice(a.indexOf('-c'), a.indexOf('-c') + 2)).toEqual(['-c', 'copy']);
     expect(a.at(-1)).toBe('udp://127.0.0.1:20001?pkt_size=1316');
+  });
+});
+
+describe('buildLiveArgs', () => {
+  it('copies the video track into fragmented MP4 over TCP', () => {
+    const a = buildLiveArgs('rtsp://h/x');
+    expect(a.slice(a.indexOf('-c:v'), a.indexOf('-c:v') + 2)).toEqual(['-c:v', 'copy']);
+    expect(a[a.indexOf('-movflags') + 1]).toBe('frag_keyframe+empty_moov+default_base_moof');
+    expect(a).toContain('tcp');
+    expect(a.at(-1)).toBe('pipe:1');
   });
 });

@@ -78,3 +78,32 @@ export function buildLoopFeederArgs(clipPath: string, udpPort: number): string[]
     `udp://127.0.0.1:${udpPort}?pkt_size=1316`,
   ];
 }
+
+/**
+ * Arguments of the live-view ffmpeg: RTSP in, the video track copied without re-encoding (`-c copy`) into
+ * fragmented MP4 on stdout, one fragment per keyframe, for Media Source Extensions in the browser.
+ */
+export function buildLiveArgs(url: string, ioTimeoutMs = 5000): string[] {
+  const rtsp = /^rtsps?:\/\//i.test(url)
+    ? ['-rtsp_transport', 'tcp', '-timeout', String(ioTimeoutMs * 1000)]
+    : [];
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    ...rtsp,
+    '-i',
+    url,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-c:v',
+    'copy',
+    '-f',
+    'mp4',
+    '-movflags',
+    'frag_keyframe+empty_moov+default_base_moof',
+    'pipe:1',
+  ];
+}

@@ -198,3 +198,27 @@ export interface ServerToClientEvents {
 export type ClientToServerEvents = Record<string, never>;
 
 export const SOCKET_EVENT = 'event' as const;
+
+// ---------------------------------------------------------------------------------------------------------
+// Live view (socket.io namespace `/live`)
+
+/** Live-view state of one camera as the viewer sees it. */
+export const LiveState = z.enum(['starting', 'live', 'offline', 'unsupported']);
+export type LiveState = z.infer<typeof LiveState>;
+
+export const LiveWatch = z.object({ cameraId: z.string().min(1) }).strict();
+export type LiveWatch = z.infer<typeof LiveWatch>;
+
+/** Server → viewer on `/live`. Segments are fragmented-MP4 bytes for Media Source Extensions. */
+export interface LiveServerToClient {
+  /** Init segment (ftyp+moov) and its RFC 6381 codec string; sent first, and again after a restart. */
+  init: (p: { cameraId: string; codec: string; data: ArrayBuffer | Buffer }) => void;
+  /** One moof+mdat fragment (starts at a keyframe). */
+  segment: (p: { cameraId: string; data: ArrayBuffer | Buffer }) => void;
+  status: (p: { cameraId: string; state: LiveState; message?: string }) => void;
+}
+
+export interface LiveClientToServer {
+  watch: (p: LiveWatch) => void;
+  unwatch: (p: LiveWatch) => void;
+}

@@ -55,6 +55,18 @@ describe('duty console', () => {
 
     await page.selectOption('[data-testid="lang-switch"]', 'en');
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-en.png') });
+
+    // Alert detail: the camera's live view plays (moving video, no transcoding) within a few seconds.
+    await page.goto(`${base}/alerts/${encodeURIComponent(id ?? '')}`);
+    const live = page.locator('[data-testid="live-view"]');
+    await expect.poll(() => live.getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
+    const t0 = await live.locator('video').evaluate((v) => (v as HTMLVideoElement).currentTime);
+    await expect
+      .poll(() => live.locator('video').evaluate((v) => (v as HTMLVideoElement).currentTime), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(t0 + 0.5);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alert-detail-live.png') });
     await page.close();
   });
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { LiveView } from './LiveView.tsx';
 import { useTranslation } from 'react-i18next';
 import type { Alert } from '../../../services/schemas/api.ts';
 import { apiGet } from '../api.ts';
@@ -64,6 +65,8 @@ export function AlertDetail({ id }: { id: string }) {
               <dt>{t('alerts.hits')}</dt>
               <dd>{t('alerts.hitsValue', { count: alert.hits })}</dd>
             </dl>
+            <h3>{t('live.title')}</h3>
+            <LiveView cameraId={alert.cameraId} />
             {isStaff(session.user?.role) && <AlertReview alert={alert} />}
           </section>
         </div>

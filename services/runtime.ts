@@ -27,6 +27,7 @@ import {
 } from './dispatch/outbound.ts';
 import { createDispatch, socketRoomsFromCookie, type Dispatch } from './dispatch/index.ts';
 import type { CaseEvent } from './dispatch/schemas.ts';
+import { sweepEvidence } from './dispatch/retention.ts';
 import { sqliteDispatchRepository } from './dispatch/sqliteRepository.ts';
 import { loadManifestModels } from './detect/onnxModel.ts';
 import { ffmpegClipEncoder } from './events/clip.ts';
@@ -243,6 +244,22 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       });
       await d.auth.seedUsers(dispatchConfig.users, process.env, (line) => process.stdout.write(line + '\n'));
       cleanups.push(d.startTicker(30_000));
+      // Evidence retention: at start, then every 6 h (files only; open alerts/cases are never touched).
+      const sweep = () =>
+        void sweepEvidence({
+          dataDir: opts.dataDir,
+          retentionDays: dispatchConfig.evidence.retentionDays,
+          getAlert: (id) => store.getAlert(id),
+          repo: dispatchRepo,
+          clock,
+          log: log.child({ domain: 'retention' }),
+        }).catch((e: unknown) =>
+          log.error({ err: e instanceof Error ? e.message : String(e) }, 'evidence sweep failed'),
+        );
+      sweep();
+      const sweeper = setInterval(sweep, 6 * 3600_000);
+      sweeper.unref();
+      cleanups.push(() => clearInterval(sweeper));
       if (outbound) {
         const delivery = new OutboxDelivery({
           repo: dispatchRepo,

@@ -176,7 +176,13 @@ describe('config', () => {
 });
 
 describe('evidence photos', () => {
-  const settings = { maxPhotoBytes: 1_000_000, maxPhotos: 6, keepExifLocation: false, maxSidePx: 640 };
+  const settings = {
+    maxPhotoBytes: 1_000_000,
+    maxPhotos: 6,
+    keepExifLocation: false,
+    maxSidePx: 640,
+    retentionDays: 0,
+  };
   it('re-encodes PNG to JPEG, scales down, strips EXIF unless configured', async () => {
     const png = await sharp({ create: { width: 1280, height: 960, channels: 3, background: '#808080' } })
       .png()

@@ -533,6 +533,11 @@ export const EvidenceSettings = z
     keepExifLocation: z.boolean().default(false),
     /** Longest side after re-encoding, px. */
     maxSidePx: z.number().int().min(320).default(2560),
+    /**
+     * Days evidence files (alert snapshots/clips, case photos) are kept after their alert or case closed;
+     * 0 = forever. Evidence of an open alert or of an alert linked to an open case is never removed.
+     */
+    retentionDays: z.number().int().min(0).default(0),
   })
   .strict();
 export type EvidenceSettings = z.infer<typeof EvidenceSettings>;

@@ -280,7 +280,8 @@ describe('process hygiene', () => {
       await new Promise((r) => setTimeout(r, i % 10 === 0 ? 300 : 10));
       await w.stop();
     }
-    expect(liveChildren()).toBe(before);
+    // Other tests' children (demo servers) may exit meanwhile; none of ours may be left.
+    expect(liveChildren()).toBeLessThanOrEqual(before);
     await waitFor('no cycle ffmpeg', () => pgrep(`127.0.0.1:${port}/h264`).length === 0, 10_000);
   }, 120_000);
 });

@@ -1,0 +1,366 @@
+/**
+ * Shared helpers of the capacity bench: /proc sampling of child processes, percentiles, markdown tables, the
+ * machine description, bench clip generation, and the BENCHMARKS.md section writer.
+ * Linux only (reads /proc). Every loop here is bounded; nothing talks to anything but 127.0.0.1.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+/** Generated clips are cached here (git-ignored `.tmp/`). */
+export const CACHE_DIR = path.join(REPO_ROOT, '.tmp', 'bench');
+export const BENCHMARKS_MD = path.join(REPO_ROOT, 'BENCHMARKS.md');
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+const PAGE_KB = 4;
+
+/** Result of one bench step: what is printed and written into BENCHMARKS.md. */
+export interface StepResult<T = unknown> {
+  /** Section id in BENCHMARKS.md (`decode`, `capacity`, …). */
+  id: string;
+  title: string;
+  /** Markdown body: tables and notes. */
+  markdown: string;
+  /** Machine-readable numbers (asserted on by the smoke test). */
+  data: T;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Print progress lines. */
+  verbose: boolean;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function log(o: BenchOptions, msg: string): void {
+  if (o.verbose) process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------- /proc
+
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  comm: string;
+  /** utime + stime, seconds. */
+  cpuS: number;
+  rssKb: number;
+}
+
+/** Parses /proc/<pid>/stat; null when the process is gone. */
+export function readProcStat(pid: number): ProcStat | null {
+  let s: string;
+  try {
+    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const close = s.lastIndexOf(')');
+  const comm = s.slice(s.indexOf('(') + 1, close);
+  const f = s.slice(close + 2).split(' ');
+  // f[0] = state (field 3); field n is f[n - 3].
+  const num = (n: number) => Number(f[n - 3] ?? 0);
+  return {
+    pid,
+    ppid: num(4),
+    pgid: num(5),
+    comm,
+    cpuS: (num(14) + num(15)) / CLK_TCK,
+    rssKb: num(24) * PAGE_KB,
+  };
+}
+
+export function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Every process whose parent is `ppid`. */
+export function childrenOf(ppid: number): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const st = readProcStat(Number(d));
+    if (st && st.ppid === ppid) out.push(st);
+  }
+  return out;
+}
+
+/** Proportional set size (shared libraries split between the processes mapping them), KiB; NaN if gone. */
+export function readPssKb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Open file descriptors of this process. */
+export function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** Total and idle jiffies of the whole machine (/proc/stat `cpu` line). */
+export function machineCpu(): { total: number; idle: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { total: v.reduce((a, b) => a + b, 0), idle };
+}
+
+/**
+ * Accounts CPU seconds of a changing set of processes over a window: samples every `everyMs`, remembers the
+ * last value seen per pid (a process that exits between samples loses at most one interval of CPU), and
+ * reports the CPU used since `start()` (a pid born after start counts from 0).
+ */
+export class CpuAccountant {
+  private base = new Map<number, number>();
+  private last = new Map<number, ProcStat>();
+  private timer: NodeJS.Timeout | null = null;
+  private started = false;
+  readonly rssSamples: number[] = [];
+
+  constructor(
+    private readonly select: () => ProcStat[],
+    private readonly everyMs = 1000,
+  ) {}
+
+  private sample(): void {
+    const procs = this.select();
+    for (const p of procs) this.last.set(p.pid, p);
+    if (this.started && procs.length > 0) this.rssSamples.push(procs.reduce((a, p) => a + p.rssKb, 0));
+  }
+
+  /** Starts the window now. */
+  start(): void {
+    this.sample();
+    this.base = new Map([...this.last].map(([pid, p]) => [pid, p.cpuS]));
+    this.started = true;
+    this.timer = setInterval(() => this.sample(), this.everyMs);
+    this.timer.unref();
+  }
+
+  /** Ends the window. @returns CPU seconds used in it and the pids seen. */
+  stop(): { cpuS: number; pids: number; meanRssKb: number; lastProcs: ProcStat[] } {
+    this.sample();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    let cpu = 0;
+    for (const [pid, p] of this.last) cpu += p.cpuS - (this.base.get(pid) ?? 0);
+    const lastProcs = this.select();
+    return { cpuS: cpu, pids: this.last.size, meanRssKb: mean(this.rssSamples), lastProcs };
+  }
+}
+
+// ---------------------------------------------------------------- numbers
+
+export function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Nearest-rank percentile (p in 0..100) of a non-empty list; NaN when empty. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+export function fmt(n: number, digits = 1): string {
+  if (!Number.isFinite(n)) return 'n/a';
+  return n.toFixed(digits);
+}
+
+/** A GitHub-flavoured markdown table. */
+export function table(head: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------- machine
+
+export function machineDescription(): string {
+  const sh = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+    } catch {
+      return 'n/a';
+    }
+  };
+  const model =
+    sh('lscpu', [])
+      .split('\n')
+      .find((l) => l.startsWith('Model name:'))
+      ?.replace(/^Model name:\s*/, '') ??
+    os.cpus()[0]?.model ??
+    'n/a';
+  const mem = sh('free', ['-h']).split('\n')[1]?.trim().split(/\s+/)[1] ?? 'n/a';
+  const ffmpegVersion = sh('ffmpeg', ['-hide_banner', '-version']).split('\n')[0] ?? 'n/a';
+  return [
+    `\`nproc\` = ${sh('nproc', [])}; CPU: ${model}; memory (\`free -h\` total): ${mem}`,
+    `Node ${process.version}; ${ffmpegVersion}; load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}`,
+  ].join('  \n');
+}
+
+// ---------------------------------------------------------------- clips
+
+function ffmpeg(args: string[]): void {
+  execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
+
+export interface BenchClip {
+  name: string;
+  file: string;
+  description: string;
+  /** Clip length, s: the demo server plays it once per client (file mode), so a run must end before. */
+  seconds: number;
+}
+
+/**
+ * Synthetic 1080p25 H.264 clip (`testsrc2`, GOP 50 = 2 s, no scene-cut keyframes), cached.
+ * @param seconds clip length (looped by the server).
+ */
+export function syntheticClip(seconds = 90, size = '1920x1080'): BenchClip {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const file = path.join(CACHE_DIR, `synth-${size}-${seconds}s-g50-bf0.mp4`);
+  if (!existsSync(file)) {
+    const tmp = `${file}.part.mp4`;
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${size}:rate=25`,
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '50',
+      '-keyint_min',
+      '50',
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      tmp,
+    ]);
+    renameSync(tmp, file);
+  }
+  return {
+    name: 'synthetic',
+    file,
+    seconds,
+    description: `testsrc2 ${size} 25 fps, libx264 veryfast High profile, no B-frames (like most IP cameras), GOP 50 (2 s), ${seconds} s`,
+  };
+}
+
+/**
+ * Real-content clip: the three HPWREN demo clips (1280×960, 2 fps) concatenated, upscaled to 1080p, repeated to
+ * 25 fps with light temporal noise (a real sensor never sends two identical frames; without it the repeated
+ * frames would be free to decode and flatter full decoding), GOP 50 (2 s). Cached.
+ */
+export function realClip(seconds = 60): BenchClip {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const file = path.join(CACHE_DIR, `hpwren-1080p-${seconds}s-g50-bf0.mp4`);
+  const dir = path.join(REPO_ROOT, 'camera-config', 'demo', 'clips');
+  const inputs = readdirSync(dir)
+    .filter((f) => f.startsWith('hpwren-') && f.endsWith('.mp4'))
+    .sort()
+    .map((f) => path.join(dir, f));
+  if (!existsSync(file)) {
+    const tmp = `${file}.part.mp4`;
+    const n = inputs.length;
+    const chains = inputs
+      .map((_, i) => `[${i}:v]scale=1920:1080:flags=bicubic,setsar=1,fps=25[v${i}]`)
+      .join(';');
+    const cat = `${inputs.map((_, i) => `[v${i}]`).join('')}concat=n=${n}:v=1:a=0,noise=alls=6:allf=t[out]`;
+    ffmpeg([
+      ...inputs.flatMap((f) => ['-stream_loop', '-1', '-t', String(Math.ceil(seconds / n) + 1), '-i', f]),
+      '-filter_complex',
+      `${chains};${cat}`,
+      '-map',
+      '[out]',
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '50',
+      '-keyint_min',
+      '50',
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      tmp,
+    ]);
+    renameSync(tmp, file);
+  }
+  return {
+    name: 'real (HPWREN)',
+    file,
+    seconds,
+    description: `HPWREN demo clips upscaled to 1920x1080, their 2 fps content repeated to 25 fps with temporal noise, libx264 veryfast, no B-frames, GOP 50 (2 s), ${seconds} s`,
+  };
+}
+
+// ---------------------------------------------------------------- BENCHMARKS.md
+
+const HEADER = `# TowerWatch benchmarks
+
+Generated by \`npm run bench\` (\`scripts/bench/index.ts\`). Each section below is rewritten independently by
+its step (\`npm run bench -- <step>\`); the text between the \`<!-- bench:… -->\` markers is generated, edit
+outside them. Every ratio is measured in the same run as its baseline. The machine is shared: other processes
+(tests, builds) may have been running during a run — the load average at the start of each step is recorded.
+`;
+
+/** Replaces (or appends) the section `id` of BENCHMARKS.md. */
+export function writeSection(id: string, body: string, file = BENCHMARKS_MD): void {
+  const start = `<!-- bench:${id}:start -->`;
+  const end = `<!-- bench:${id}:end -->`;
+  const block = `${start}\n${body.trim()}\n${end}`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : HEADER;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length);
+  else text = `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Formats a step for BENCHMARKS.md: title, command, machine, body. */
+export function sectionBody(r: StepResult, command: string, machine: string, wallS: number): string {
+  return [
+    `## ${r.title}`,
+    '',
+    `Command: \`${command}\` — run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, step took ${wallS.toFixed(0)} s.  `,
+    machine,
+    '',
+    r.markdown.trim(),
+  ].join('\n');
+}

@@ -37,8 +37,10 @@ try {
 } catch (e) {
   if (e instanceof ConfigError) {
     log.fatal(e.message);
+    process.stderr.write(`\n${e.message}\n`); // readable for a person at a terminal, not only as a JSON log line
     process.exit(78); // EX_CONFIG
   }
   log.fatal({ err: (e as Error).message }, 'TowerWatch failed to start');
+  process.stderr.write(`\nTowerWatch failed to start: ${(e as Error).message}\n`);
   process.exit(1);
 }

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CameraWorker, type SampledFrame, type WorkerStatus } from '../../services/capture/cameraWorker.ts';
-import { liveChildren } from '../../services/capture/processes.ts';
 import { startDemoRtspServer, type DemoRtspServer } from '../../services/demo/demoRtspServer.ts';
 import { REPO_ROOT } from '../../services/runtime.ts';
 import { CameraConfig } from '../../services/schemas/config.ts';
@@ -268,7 +267,6 @@ describe('server restart', () => {
 describe('process hygiene', () => {
   it('100 start/stop cycles leave no ffmpeg behind', async () => {
     const cam = camera('cycle', `rtsp://127.0.0.1:${port}/h264`, { decodeMode: 'all' });
-    const before = liveChildren();
     for (let i = 0; i < 100; i++) {
       const w = new CameraWorker(cam, {
         clock: systemClock,
@@ -280,8 +278,8 @@ describe('process hygiene', () => {
       await new Promise((r) => setTimeout(r, i % 10 === 0 ? 300 : 10));
       await w.stop();
     }
-    // Other tests' children (demo servers) may exit meanwhile; none of ours may be left.
-    expect(liveChildren()).toBeLessThanOrEqual(before);
-    await waitFor('no cycle ffmpeg', () => pgrep(`127.0.0.1:${port}/h264`).length === 0, 10_000);
+    // stop() resolves only once ffmpeg has exited, so none may be left at this point. (Other tests' workers
+    // on other mounts keep running, so the global child count is no measure here.)
+    expect(pgrep(`127.0.0.1:${port}/h264`)).toEqual([]);
   }, 120_000);
 });

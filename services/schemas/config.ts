@@ -15,7 +15,7 @@ export const Slug = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a lowercase slug: a-z, 0-9, "-" or "_", at most 63 chars');
 
 /**
- * An RTSP URL. Credentials may be embedded (`rtsp://user:pass@host/path`); user and password must be
+ * An RTSP URL. Credentials may be embedded as URL userinfo (`user:password@` before the host); user and password must be
  * percent-encoded when they contain reserved characters (RFC 3986 §3.2.1).
  */
 export const RtspUrl = z.string().refine((s) => {

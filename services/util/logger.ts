@@ -23,7 +23,7 @@ export function silentLogger(): Logger {
 }
 
 /**
- * Replaces the userinfo of a URL (`rtsp://user:pass@host/...`) with `***@`. Works on malformed URLs too
+ * Replaces the userinfo of a URL (the `user:password@` before the host) with `***@`. Works on malformed URLs too
  * (regex fallback), and on free text that contains URLs (e.g. an ffmpeg error line).
  */
 export function redactUrl(text: string): string {

@@ -33,6 +33,7 @@ import { loadManifestModels } from './detect/onnxModel.ts';
 import { ffmpegClipEncoder } from './events/clip.ts';
 import { cameraGeoOf } from './track/geo.ts';
 import { AlertService } from './events/alertService.ts';
+import { buildMapData, mapTilesFromEnv } from './map/mapData.ts';
 import { fileEvidenceStore } from './events/evidenceStore.ts';
 import type { CameraHealth, HealthResponse, ServerEvent } from './schemas/api.ts';
 import type { CameraConfig, DetectionType, TowerWatchConfig } from './schemas/config.ts';
@@ -213,12 +214,14 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     const dispatchDir = path.join(opts.configDir, 'dispatch');
     let publishCase: (room: string, e: CaseEvent) => void = () => undefined;
     let dispatch: Dispatch | undefined;
+    let routingForMap: Parameters<typeof buildMapData>[2] = null;
     if (existsSync(dispatchDir)) {
       // Its own connection: the dispatch repository's async transactions must not interleave with the alert
       // store's synchronous ones on one connection.
       const dispatchDb = new Database(path.join(opts.dataDir, 'towerwatch.sqlite'));
       cleanups.push(() => void dispatchDb.close());
       const dispatchConfig = loadDispatchConfig(dispatchDir);
+      routingForMap = { jurisdictions: dispatchConfig.jurisdictions, zones: dispatchConfig.zones };
       const outbound = outboundFromEnv(process.env);
       const dispatchRepo = await sqliteDispatchRepository(dispatchDb);
       const d = createDispatch({
@@ -278,8 +281,11 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       dispatch = d;
     }
 
+    // District map: static (configuration only), computed once.
+    const mapData = buildMapData(config.site, cameras, routingForMap, mapTilesFromEnv(process.env));
     const { app, attach } = createApp({
       store,
+      map: () => mapData,
       evidence,
       health,
       cameras: () =>

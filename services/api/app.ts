@@ -14,6 +14,7 @@ import {
   SocketAuth,
   type ClientToServerEvents,
   type HealthResponse,
+  type MapResponse,
   type ServerEvent,
   type ServerToClientEvents,
 } from '../schemas/api.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   webDir?: string;
   /** Dispatch domain (cases, users): its router is mounted under /api and its socket rooms joined on connect. */
   dispatch?: { router: express.Router; socketRooms: (cookie: string | undefined) => Promise<string[]> };
+  /** District map payload (camera sites, FOV wedges, jurisdictions, zones); `GET /api/map` 404s without it. */
+  map?: () => MapResponse;
   /** Prometheus text exposition, if enabled. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -111,6 +114,11 @@ export function createApp(deps: AppDeps): App {
     const jpeg = deps.evidence.readCleanSnapshot?.(req.params['id'] ?? '') ?? null;
     if (!jpeg) throw new HttpError(404, 'not_found', 'clean snapshot not found');
     res.type('image/jpeg').set('Cache-Control', 'no-cache').send(jpeg);
+  });
+
+  app.get('/api/map', (_req, res) => {
+    if (!deps.map) throw new HttpError(404, 'not_found', 'no map configured');
+    res.json(deps.map());
   });
 
   if (deps.metrics) {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { CaseEvent } from '../dispatch/schemas.ts';
+import { JurisdictionFeature as MapJurisdiction, ZoneFeature as MapZone } from '../dispatch/schemas.ts';
 import { DetectionType } from './config.ts';
 
 /** Axis-aligned box in frame pixels: x, y = top-left corner; w, h = size (px). */
@@ -222,3 +223,60 @@ export interface LiveClientToServer {
   watch: (p: LiveWatch) => void;
   unwatch: (p: LiveWatch) => void;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// District map (`GET /api/map`)
+
+/** A closed GeoJSON ring, positions `[lon, lat]` in degrees (RFC 7946 order). */
+export const LonLatRing = z.array(z.tuple([z.number(), z.number()])).min(4);
+export type LonLatRing = z.infer<typeof LonLatRing>;
+
+/** Field of view of a camera at one preset (null: a fixed camera) as a wedge on the ground. */
+export const MapFov = z
+  .object({
+    presetId: z.string().nullable(),
+    /** Optical axis, degrees clockwise from true north. */
+    azimuthDeg: z.number(),
+    /** Horizontal field of view, degrees. */
+    hfovDeg: z.number(),
+    /** Wedge: camera site → arc at the camera's `rangeM` → camera site. */
+    polygon: LonLatRing,
+  })
+  .strict();
+export type MapFov = z.infer<typeof MapFov>;
+
+/** A camera site on the map. `location` null: not placed (no `location` in its config), no wedge either. */
+export const MapCamera = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    channel: z.enum(['thermal', 'visible']),
+    location: z.object({ lat: z.number(), lon: z.number(), heightM: z.number() }).strict().nullable(),
+    /** Useful range, m (wedges and bearing rays are clipped to it). */
+    rangeM: z.number(),
+    fov: z.array(MapFov),
+  })
+  .strict();
+export type MapCamera = z.infer<typeof MapCamera>;
+
+/** Everything static the district map draws; alerts (rays, positions) come from the alert API and socket. */
+export const MapResponse = z
+  .object({
+    site: z.object({ id: z.string(), name: z.string() }).strict(),
+    /** Bounding box of every camera site, wedge and polygon; null when there is nothing to draw. */
+    bounds: z
+      .object({ south: z.number(), west: z.number(), north: z.number(), east: z.number() })
+      .strict()
+      .nullable(),
+    /**
+     * Optional raster tile source (`https://…/{z}/{x}/{y}.png`, e.g. a tile server inside the district network);
+     * null = no tiles, the map draws on a plain background (works offline).
+     */
+    tiles: z.object({ url: z.string(), attribution: z.string() }).strict().nullable(),
+    cameras: z.array(MapCamera),
+    /** Street-office jurisdictions and special zones (empty without a dispatch configuration). */
+    jurisdictions: z.array(MapJurisdiction),
+    zones: z.array(MapZone),
+  })
+  .strict();
+export type MapResponse = z.infer<typeof MapResponse>;

@@ -11,6 +11,16 @@ describe('router', () => {
     expect(parseRoute('/nope/x/y')).toEqual({ name: 'notFound' });
   });
 
+  it('parses the video wall (per-panel settings in the query) and the map', () => {
+    expect(parseRoute('/wall', '?panel=3&layout=9&dwell=30')).toEqual({
+      name: 'wall',
+      params: { panel: 3, layout: 9, dwellS: 30 },
+    });
+    expect(parseRoute('/wall')).toEqual({ name: 'wall', params: { panel: 1, layout: 4, dwellS: 15 } });
+    expect(parseRoute('/map')).toEqual({ name: 'map' });
+    expect(parseRoute('/map/x')).toEqual({ name: 'notFound' });
+  });
+
   it('login keeps only same-site "next" paths', () => {
     expect(parseRoute('/login', '?next=%2Fcases%2Fc1')).toEqual({ name: 'login', next: '/cases/c1' });
     expect(parseRoute('/login', '?next=https://evil.example')).toEqual({ name: 'login', next: null });
@@ -25,6 +35,8 @@ describe('router', () => {
       { name: 'case', id: 'case_x' },
       { name: 'alert', id: 'a b' },
       { name: 'login', next: '/office' },
+      { name: 'wall', params: { panel: 6, layout: 16, dwellS: 60 } },
+      { name: 'map' },
     ];
     for (const r of routes) {
       const p = pathOf(r);

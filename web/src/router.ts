@@ -3,6 +3,7 @@
  * unit-tested; `navigate` pushes a history entry and notifies `useRoute` subscribers.
  */
 import { useSyncExternalStore, type MouseEvent } from 'react';
+import { parseWallParams, wallSearch, type WallParams } from './wall.ts';
 
 export type Route =
   | { name: 'console' }
@@ -11,6 +12,8 @@ export type Route =
   | { name: 'board' }
   | { name: 'case'; id: string }
   | { name: 'office' }
+  | { name: 'wall'; params: WallParams }
+  | { name: 'map' }
   | { name: 'notFound' };
 
 /** Route of a path + query string. */
@@ -29,6 +32,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (a === 'alerts' && b !== undefined) return { name: 'alert', id: b };
   if (a === 'cases') return b === undefined ? { name: 'board' } : { name: 'case', id: b };
   if (a === 'office' && b === undefined) return { name: 'office' };
+  if (a === 'wall' && b === undefined) return { name: 'wall', params: parseWallParams(search) };
+  if (a === 'map' && b === undefined) return { name: 'map' };
   return { name: 'notFound' };
 }
 
@@ -47,6 +52,10 @@ export function pathOf(r: Route): string {
       return `/cases/${encodeURIComponent(r.id)}`;
     case 'office':
       return '/office';
+    case 'wall':
+      return `/wall${wallSearch(r.params)}`;
+    case 'map':
+      return '/map';
     case 'notFound':
       return '/';
   }

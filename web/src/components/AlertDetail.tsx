@@ -9,6 +9,7 @@ import { useAlertById } from '../hooks.ts';
 import { linkProps } from '../router.ts';
 import { isStaff, useSession } from '../session.ts';
 import { AlertReview } from './AlertReview.tsx';
+import { AlertLocation } from './AlertLocation.tsx';
 
 /** One alert: the full-size snapshot with its box, the facts, and the review actions. */
 export function AlertDetail({ id }: { id: string }) {
@@ -67,6 +68,7 @@ export function AlertDetail({ id }: { id: string }) {
             </dl>
             <h3>{t('live.title')}</h3>
             <LiveView cameraId={alert.cameraId} />
+            <AlertLocation alert={alert} />
             {isStaff(session.user?.role) && <AlertReview alert={alert} />}
           </section>
         </div>

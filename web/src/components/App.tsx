@@ -10,7 +10,9 @@ import { CasePage } from './CasePage.tsx';
 import { DutyConsole } from './DutyConsole.tsx';
 import { alarmMute, Header } from './Header.tsx';
 import { LoginPage } from './LoginPage.tsx';
+import { MapPage } from './MapPage.tsx';
 import { OfficePortal } from './OfficePortal.tsx';
+import { VideoWall } from './VideoWall.tsx';
 
 /** How long the visual alarm stays on after a new alert (ms). */
 const ALARM_VISUAL_MS = 15_000;
@@ -33,6 +35,11 @@ function redirectFor(route: Route, s: SessionState): string | null {
     case 'office':
       if (s.status === 'anonymous') return pathOf({ name: 'login', next: '/office' });
       return role !== undefined && role !== 'office' ? homeFor(role) : null;
+    case 'wall':
+    case 'map':
+      // Staff pages (duty, supervisor, admin), like the case board.
+      if (s.status === 'anonymous') return pathOf({ name: 'login', next: pathOf(route) });
+      return role === 'office' ? '/office' : null;
     case 'notFound':
       return null;
   }
@@ -88,6 +95,12 @@ export function App() {
         break;
       case 'office':
         page = <OfficePortal />;
+        break;
+      case 'wall':
+        page = <VideoWall params={route.params} />;
+        break;
+      case 'map':
+        page = <MapPage />;
         break;
       case 'notFound':
         page = (

@@ -74,6 +74,12 @@ export function Header({ alarmActive = false }: { alarmActive?: boolean }) {
               label={t('nav.board')}
             />
           )}
+          {staffOrAdmin && (
+            <NavLink to="/wall" active={route.name === 'wall'} testId="nav-wall" label={t('nav.wall')} />
+          )}
+          {staffOrAdmin && (
+            <NavLink to="/map" active={route.name === 'map'} testId="nav-map" label={t('nav.map')} />
+          )}
           {role === 'office' && (
             <NavLink
               to="/office"

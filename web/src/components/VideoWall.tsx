@@ -223,7 +223,14 @@ function WallTile({
           aria-label={t('wall.tileFullscreen')}
           onClick={() => toggleFullscreen(ref.current)}
         >
-          ⛶
+          <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+            <path
+              d="M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="2"
+            />
+          </svg>
         </button>
       </div>
     </div>

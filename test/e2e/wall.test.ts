@@ -217,6 +217,14 @@ describe('district map', () => {
     await page.waitForTimeout(500);
     await loc.screenshot({ path: path.join(ARTIFACTS, 'alert-detail-map.png') });
 
+    // English.
+    await page.selectOption('[data-testid="lang-switch"]', 'en');
+    await page.click('[data-testid="nav-map"]');
+    await page.locator('[data-testid="map-page"]').getByText('Legend').waitFor();
+    await expect.poll(() => count('map-camera')).toBe(cams.length);
+    await page.waitForTimeout(500);
+    await shot('map-en');
+
     expect(foreign).toEqual([]);
   });
 });

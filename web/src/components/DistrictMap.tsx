@@ -46,6 +46,13 @@ const STYLE = {
   position: { color: '#ff4d4f', weight: 2, fillColor: '#ff4d4f', fillOpacity: 0.85 },
 } as const;
 
+/** Tooltip content as a text node: Leaflet puts string content in as HTML, names come from configuration. */
+function text(s: string): HTMLElement {
+  const span = document.createElement('span');
+  span.textContent = s;
+  return span;
+}
+
 export function DistrictMap({
   data,
   alerts,
@@ -98,12 +105,14 @@ export function DistrictMap({
     g.cameras.clearLayers();
     for (const j of data.jurisdictions) {
       L.polygon(polygonLatLngs(j.geometry), { ...STYLE.jurisdiction, className: 'map-jurisdiction' })
-        .bindTooltip(j.properties.name, { sticky: true })
+        .bindTooltip(text(j.properties.name), { sticky: true })
         .addTo(g.jurisdictions);
     }
     for (const z of data.zones) {
       L.polygon(polygonLatLngs(z.geometry), { ...STYLE.zone, className: 'map-zone' })
-        .bindTooltip(`${z.properties.name} · ${t(`zoneType.${z.properties.zoneType}`)}`, { sticky: true })
+        .bindTooltip(text(`${z.properties.name} · ${t(`zoneType.${z.properties.zoneType}`)}`), {
+          sticky: true,
+        })
         .addTo(g.zones);
     }
     for (const c of data.cameras) {
@@ -115,7 +124,9 @@ export function DistrictMap({
           { ...style, className: `map-fov map-fov-${c.channel}` },
         )
           .bindTooltip(
-            `${label} · ${t('map.fovTip', { azimuth: f.azimuthDeg, hfov: f.hfovDeg, range: c.rangeM })}`,
+            text(
+              `${label} · ${t('map.fovTip', { azimuth: f.azimuthDeg, hfov: f.hfovDeg, range: c.rangeM })}`,
+            ),
             {
               sticky: true,
             },
@@ -130,7 +141,7 @@ export function DistrictMap({
           radius: hi ? 9 : 7,
           className: 'map-camera',
         })
-          .bindTooltip(c.name, {
+          .bindTooltip(text(c.name), {
             permanent: true,
             direction: 'right',
             offset: [8, 0],
@@ -157,9 +168,11 @@ export function DistrictMap({
       if (s.ray) {
         const ray = L.polyline(s.ray, { ...STYLE.ray, className: 'map-ray' })
           .bindTooltip(
-            s.alert.bearingDeg === undefined
-              ? tip
-              : `${tip} · ${t('map.bearing', { bearing: s.alert.bearingDeg.toFixed(1) })}`,
+            text(
+              s.alert.bearingDeg === undefined
+                ? tip
+                : `${tip} · ${t('map.bearing', { bearing: s.alert.bearingDeg.toFixed(1) })}`,
+            ),
             { sticky: true },
           )
           .addTo(g.alerts);
@@ -171,7 +184,7 @@ export function DistrictMap({
           radius: s.position.method === 'triangulated' ? 8 : 6,
           className: `map-position map-position-${s.position.method}`,
         })
-          .bindTooltip(`${tip} · ${t(`map.method.${s.position.method}`)}`)
+          .bindTooltip(text(`${tip} · ${t(`map.method.${s.position.method}`)}`))
           .addTo(g.alerts);
         if (linkAlerts) p.on('click', open);
       }

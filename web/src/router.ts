@@ -11,6 +11,7 @@ export type Route =
   | { name: 'board' }
   | { name: 'case'; id: string }
   | { name: 'office' }
+  | { name: 'dashboard' }
   | { name: 'notFound' };
 
 /** Route of a path + query string. */
@@ -29,6 +30,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (a === 'alerts' && b !== undefined) return { name: 'alert', id: b };
   if (a === 'cases') return b === undefined ? { name: 'board' } : { name: 'case', id: b };
   if (a === 'office' && b === undefined) return { name: 'office' };
+  if (a === 'dashboard' && b === undefined) return { name: 'dashboard' };
   return { name: 'notFound' };
 }
 
@@ -47,6 +49,8 @@ export function pathOf(r: Route): string {
       return `/cases/${encodeURIComponent(r.id)}`;
     case 'office':
       return '/office';
+    case 'dashboard':
+      return '/dashboard';
     case 'notFound':
       return '/';
   }

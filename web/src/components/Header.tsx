@@ -74,6 +74,14 @@ export function Header({ alarmActive = false }: { alarmActive?: boolean }) {
               label={t('nav.board')}
             />
           )}
+          {staffOrAdmin && (
+            <NavLink
+              to="/dashboard"
+              active={route.name === 'dashboard'}
+              testId="nav-dashboard"
+              label={t('nav.dashboard')}
+            />
+          )}
           {role === 'office' && (
             <NavLink
               to="/office"

@@ -4,10 +4,10 @@
  * portal agree with the SLA ticker), and {@link deadlineStatus} says per stage whether it was met, is pending
  * (time left) or is overdue (time past). The case page uses the `deadlines` of `GET /api/cases/:id`.
  */
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useState } from 'react';
 import type { Case, SlaPolicy, SlaStage } from '../../services/dispatch/schemas.ts';
 import { evaluateSla, policyFor } from '../../services/dispatch/sla.ts';
-import { apiGet } from './api.ts';
+import { cachedList } from './resource.ts';
 
 /** Deadlines of the current dispatch cycle, ISO UTC (the API's `CaseDetailResponse.deadlines`). */
 export type Deadlines = Record<SlaStage, string>;
@@ -48,36 +48,11 @@ export function splitDuration(ms: number): { d: number; h: number; m: number } {
   return { d: Math.floor(totalMin / 1440), h: Math.floor((totalMin % 1440) / 60), m: totalMin % 60 };
 }
 
-let policies: readonly SlaPolicy[] = [];
-let loading: Promise<void> | null = null;
-const listeners = new Set<() => void>();
-
-function load(): Promise<void> {
-  loading ??= apiGet<{ policies: SlaPolicy[] }>('/api/sla/policies').then(
-    (r) => {
-      policies = r.policies;
-      for (const l of listeners) l();
-    },
-    () => {
-      loading = null; // retry on the next use
-    },
-  );
-  return loading;
-}
-const subscribe = (l: () => void) => {
-  listeners.add(l);
-  return () => listeners.delete(l);
-};
-const snapshot = () => policies;
-
 /** The SLA policies (empty until loaded; loads on first use). */
-export function useSlaPolicies(): readonly SlaPolicy[] {
-  const p = useSyncExternalStore(subscribe, snapshot, snapshot);
-  useEffect(() => {
-    if (p.length === 0) void load();
-  }, [p.length]);
-  return p;
-}
+export const useSlaPolicies: () => readonly SlaPolicy[] = cachedList(
+  '/api/sla/policies',
+  (b: { policies: SlaPolicy[] }) => b.policies,
+);
 
 /** Epoch ms, re-rendering every `everyMs` (remaining times on screen). */
 export function useNow(everyMs = 30_000): number {

@@ -2,8 +2,8 @@
  * Browser-test support: starts the real entry point (`services/main.ts`, as `npm start` runs it) on the embedded
  * demo site on free ports with a fresh data directory, and launches Debian's Chromium through playwright-core.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -70,4 +70,41 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** Newest modification time under a directory (ms). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** The server serves web/dist: rebuild it (production mode) when it is missing or older than the sources (about 2 s). */
+export function ensureWebBuilt(): void {
+  const index = path.join(REPO_ROOT, 'web', 'dist', 'index.html');
+  const src = Math.max(
+    newestMtime(path.join(REPO_ROOT, 'web', 'src')),
+    newestMtime(path.join(REPO_ROOT, 'services', 'dispatch')),
+  );
+  if (existsSync(index) && statSync(index).mtimeMs >= src) return;
+  execFileSync(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'web/vite.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+      // vitest sets NODE_ENV=test, which would bundle React's development build: test what ships.
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
 }

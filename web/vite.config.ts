@@ -17,6 +17,18 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,
+    rolldownOptions: {
+      output: {
+        // The chart library (lazy, dashboard only) in two chunks fetched in parallel, each under Vite's 500 kB
+        // warning: ECharts itself and its renderer zrender.
+        codeSplitting: {
+          groups: [
+            { name: 'zrender', test: /node_modules[\\/]zrender[\\/]/ },
+            { name: 'echarts', test: /node_modules[\\/]echarts[\\/]/ },
+          ],
+        },
+      },
+    },
   },
   server: { proxy },
   preview: { proxy },

@@ -91,6 +91,31 @@ export interface ReviewFilter {
   to?: string | undefined;
 }
 
+/** Count of cases created in one local day (index into the bounds given), by alert type and department. */
+export interface CaseDayCount {
+  day: number;
+  alertType: DetectionTypeName;
+  /** Department the case is (or was last) dispatched to; null when never dispatched. */
+  departmentId: string | null;
+  count: number;
+}
+
+/** Count of alert reviews made in one local day (index into the bounds given), by alert type and outcome. */
+export interface ReviewDayCount {
+  day: number;
+  alertType: DetectionTypeName;
+  kind: AlertReviewKind;
+  count: number;
+}
+
+/** Count of alert reviews of one camera by outcome and dismissal reason (null unless dismissed). */
+export interface ReviewOutcomeCount {
+  cameraId: string;
+  kind: AlertReviewKind;
+  reason: DismissReason | null;
+  count: number;
+}
+
 /** The dispatch store. All methods are async (PostgreSQL); the SQLite one serialises on its connection. */
 export interface DispatchRepository {
   /**
@@ -107,6 +132,15 @@ export interface DispatchRepository {
   listCasesInStates(states: readonly CaseState[]): Promise<Case[]>;
   /** Cases created in `[from, to)` (ISO UTC), oldest first. */
   casesCreatedBetween(from: string, to: string): Promise<Case[]>;
+  /**
+   * Cases created in `[bounds[0], bounds[last])` counted per bucket: bucket i is `[bounds[i], bounds[i+1])`
+   * (ascending ISO UTC, at least 2). Aggregated in SQL.
+   */
+  countCasesByDay(bounds: readonly string[]): Promise<CaseDayCount[]>;
+  /** Alert reviews made in `[bounds[0], bounds[last])` counted per bucket (as {@link countCasesByDay}). */
+  countReviewsByDay(bounds: readonly string[]): Promise<ReviewDayCount[]>;
+  /** Alert reviews made in `[from, to)` (ISO UTC) counted per camera, outcome and dismissal reason. */
+  countReviewOutcomes(from: string, to: string): Promise<ReviewOutcomeCount[]>;
   getReview(alertId: string): Promise<AlertReview | null>;
   listReviews(f: ReviewFilter): Promise<AlertReview[]>;
   listFeedback(caseId: string): Promise<Feedback[]>;

@@ -20,6 +20,8 @@ import { reportCsv } from './reports.ts';
 import {
   CaseListQuery,
   ConfirmBody,
+  DashboardQuery,
+  DashboardResponse,
   DismissalStatsQuery,
   DismissBody,
   FeedbackFields,
@@ -183,6 +185,11 @@ export function createDispatchRouter(deps: DispatchRouterDeps): express.Router {
     res.json({ departments: deps.service.departments() });
   });
 
+  r.get('/sla/policies', (_req, res) => {
+    session(res);
+    res.json({ policies: deps.service.slaPolicies() });
+  });
+
   // --- alert review
   r.post('/alerts/:id/confirm', writeGuard, async (req, res) => {
     const c = await deps.service.confirmAlert(
@@ -287,6 +294,10 @@ export function createDispatchRouter(deps: DispatchRouterDeps): express.Router {
   r.get('/reports/cases', async (req, res) => {
     const q = parse(ReportQuery, req.query, 'query');
     res.json({ groupBy: q.groupBy, from: q.from, to: q.to, rows: await deps.service.report(actor(res), q) });
+  });
+  r.get('/reports/dashboard', async (req, res) => {
+    const q = parse(DashboardQuery, req.query, 'query');
+    res.json(DashboardResponse.parse(await deps.service.dashboard(actor(res), q)));
   });
   r.get('/reports/cases.csv', async (req, res) => {
     const q = parse(ReportQuery, req.query, 'query');

@@ -328,6 +328,100 @@ export const ReportRow = z
   .strict();
 export type ReportRow = z.infer<typeof ReportRow>;
 
+/** A local calendar day, `YYYY-MM-DD`. */
+const LocalDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD');
+
+/** True when `tz` is an IANA time zone this runtime knows (`Asia/Shanghai`, `UTC`, ...). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `GET /api/reports/dashboard`: the days `from`..`to` (inclusive, local calendar days in `tz`, at most 366),
+ * bucketed by local day in `tz` (the browser sends its own zone; stored times are UTC).
+ */
+export const DashboardQuery = z
+  .object({
+    from: LocalDay,
+    to: LocalDay,
+    tz: z.string().min(1).max(64).refine(isTimeZone, 'unknown IANA time zone').default('UTC'),
+  })
+  .strict()
+  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+export type DashboardQuery = z.infer<typeof DashboardQuery>;
+
+/** Minutes to accept / resolve of one department: case count that reached the stage, median and p90. */
+export const DashboardTiming = z
+  .object({
+    /** Department id (`(none)` for cases never dispatched). */
+    departmentId: z.string(),
+    cases: z.number().int(),
+    accepted: z.number().int(),
+    /** Minutes from dispatch to accept (current cycle); null when no case was accepted. */
+    acceptP50: z.number().nullable(),
+    acceptP90: z.number().nullable(),
+    resolved: z.number().int(),
+    /** Minutes from confirmation (case created) to resolution; null when none was resolved. */
+    resolveP50: z.number().nullable(),
+    resolveP90: z.number().nullable(),
+  })
+  .strict();
+export type DashboardTiming = z.infer<typeof DashboardTiming>;
+
+/** False alarms of one camera: dismissed ÷ reviewed alerts (confirmed + merged + dismissed). */
+export const DashboardFalseAlarms = z
+  .object({
+    cameraId: z.string(),
+    reviewed: z.number().int(),
+    dismissed: z.number().int(),
+    /** dismissed / reviewed, 0..1 (reviewed > 0 always). */
+    rate: z.number(),
+    /** Dismissals by reason (only reasons that occurred). */
+    reasons: z.partialRecord(DismissReason, z.number().int()),
+  })
+  .strict();
+export type DashboardFalseAlarms = z.infer<typeof DashboardFalseAlarms>;
+
+/** `GET /api/reports/dashboard` answer. Day series are aligned to `days` (index i = `days[i]`). */
+export const DashboardResponse = z
+  .object({
+    from: LocalDay,
+    to: LocalDay,
+    tz: z.string(),
+    days: z.array(LocalDay),
+    /** Reviewed alerts per day of review, by alert type and outcome. */
+    alertsByDay: z.array(
+      z
+        .object({
+          day: z.number().int(),
+          alertType: DetectionType,
+          kind: z.enum(['confirmed', 'merged', 'dismissed']),
+          count: z.number().int(),
+        })
+        .strict(),
+    ),
+    /** Cases per day of creation, by alert type and (last) department (`(none)` when never dispatched). */
+    casesByDay: z.array(
+      z
+        .object({
+          day: z.number().int(),
+          alertType: DetectionType,
+          departmentId: z.string(),
+          count: z.number().int(),
+        })
+        .strict(),
+    ),
+    timings: z.array(DashboardTiming),
+    falseAlarms: z.array(DashboardFalseAlarms),
+  })
+  .strict();
+export type DashboardResponse = z.infer<typeof DashboardResponse>;
+
 export const CaseDetailResponse = z
   .object({
     case: Case,

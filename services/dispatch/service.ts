@@ -31,6 +31,7 @@ import {
   ValidationError,
   VersionConflictError,
 } from './errors.ts';
+import { dayBuckets, departmentTimings } from './dashboard.ts';
 import { buildReport } from './reports.ts';
 import type { AlertReview, DispatchRepository, OutboxMessage } from './repository.ts';
 import { routeAlert, type CameraGeo } from './routing.ts';
@@ -42,6 +43,9 @@ import type {
   CaseEventKind,
   CaseListQuery,
   ConfirmBody,
+  DashboardFalseAlarms,
+  DashboardQuery,
+  DashboardResponse,
   DismissalStat,
   DismissalStatsQuery,
   DismissBody,
@@ -184,6 +188,11 @@ export class DispatchService {
   /** Departments (for the dispatch dialog). Any logged-in user. */
   departments() {
     return this.deps.config.departments;
+  }
+
+  /** The SLA policies (the console computes each listed case's deadlines with `sla.ts`, as the server does). */
+  slaPolicies() {
+    return this.deps.config.sla;
   }
 
   /**
@@ -577,6 +586,54 @@ export class DispatchService {
       dismissals = [];
     }
     return buildReport(cases, dismissals, q.groupBy);
+  }
+
+  /**
+   * Dashboard figures over the local days `q.from`..`q.to` in zone `q.tz` (see `dashboard.ts`): reviewed
+   * alerts and cases per day (counted in SQL), minutes to accept / resolve per department (median, p90) over
+   * the cases created in the window, and the false-alarm rate per camera (dismissed ÷ reviewed alerts) with the
+   * dismissal reasons. Staff and admin only.
+   * @throws ForbiddenError for office users; ValidationError for a span over a year.
+   */
+  async dashboard(actor: Actor, q: DashboardQuery): Promise<DashboardResponse> {
+    assertRole(actor, [...STAFF_ROLES, 'admin'], 'read the dashboard');
+    let buckets: { days: string[]; bounds: string[] };
+    try {
+      buckets = dayBuckets(q.from, q.to, q.tz);
+    } catch (e) {
+      throw new ValidationError((e as Error).message);
+    }
+    const { days, bounds } = buckets;
+    const from = bounds[0]!;
+    const to = bounds[bounds.length - 1]!;
+    const [reviewsByDay, casesByDay, outcomes, cases] = await Promise.all([
+      this.deps.repo.countReviewsByDay(bounds),
+      this.deps.repo.countCasesByDay(bounds),
+      this.deps.repo.countReviewOutcomes(from, to),
+      this.deps.repo.casesCreatedBetween(from, to),
+    ]);
+    const cams = new Map<string, DashboardFalseAlarms>();
+    for (const o of outcomes) {
+      let f = cams.get(o.cameraId);
+      if (!f)
+        cams.set(o.cameraId, (f = { cameraId: o.cameraId, reviewed: 0, dismissed: 0, rate: 0, reasons: {} }));
+      f.reviewed += o.count;
+      if (o.kind === 'dismissed') {
+        f.dismissed += o.count;
+        if (o.reason !== null) f.reasons[o.reason] = (f.reasons[o.reason] ?? 0) + o.count;
+      }
+    }
+    for (const f of cams.values()) f.rate = Math.round((f.dismissed / f.reviewed) * 1000) / 1000;
+    return {
+      from: q.from,
+      to: q.to,
+      tz: q.tz,
+      days,
+      alertsByDay: reviewsByDay.map((r) => ({ ...r })),
+      casesByDay: casesByDay.map((r) => ({ ...r, departmentId: r.departmentId ?? '(none)' })),
+      timings: departmentTimings(cases),
+      falseAlarms: [...cams.values()],
+    };
   }
 
   /** Dismissal counts per camera, preset and reason (detector tuning). Staff and admin only. */

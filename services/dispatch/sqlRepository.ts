@@ -9,9 +9,12 @@ import { chainAuditRow } from './audit.ts';
 import { AlreadyReviewedError, VersionConflictError } from './errors.ts';
 import type {
   AlertReview,
+  CaseDayCount,
   ChangeSet,
   DispatchRepository,
   OutboxMessage,
+  ReviewDayCount,
+  ReviewOutcomeCount,
   SessionRecord,
   StoredUser,
 } from './repository.ts';
@@ -251,6 +254,20 @@ const PAST: Record<AlertReview['kind'], string> = {
   dismissed: 'dismissed',
 };
 
+/**
+ * A portable SQL expression numbering the bucket of `col` for ascending bounds (`CASE WHEN col < ? THEN 0 ...`)
+ * and its parameters. Rows must already be limited to `[bounds[0], bounds[last])`.
+ * @throws RangeError for fewer than 2 bounds.
+ */
+function bucketExpr(col: string, bounds: readonly string[]): { sql: string; params: string[] } {
+  if (bounds.length < 2) throw new RangeError('bucket bounds need at least 2 entries');
+  const ends = bounds.slice(1);
+  return {
+    sql: `CASE ${ends.map((_, i) => `WHEN ${col} < ? THEN ${i}`).join(' ')} END`,
+    params: ends,
+  };
+}
+
 /** Builds the repository over an executor. The caller has run {@link migrate}. */
 export function sqlDispatchRepository(db: SqlDb): DispatchRepository {
   const T = {
@@ -413,6 +430,62 @@ export function sqlDispatchRepository(db: SqlDb): DispatchRepository {
         [from, to],
       );
       return rows.map((r) => parseCase(r.body));
+    },
+    countCasesByDay: async (bounds) => {
+      const b = bucketExpr('created_at', bounds);
+      const rows = await db.all<{
+        day: number | string;
+        alert_type: string;
+        department_id: string | null;
+        n: number | string;
+      }>(
+        `SELECT ${b.sql} AS day, alert_type, department_id, COUNT(*) AS n FROM ${T.cases}
+         WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        [...b.params, bounds[0], bounds[bounds.length - 1]],
+      );
+      return rows.map((r): CaseDayCount => ({
+        day: Number(r.day),
+        alertType: r.alert_type as CaseDayCount['alertType'],
+        departmentId: r.department_id,
+        count: Number(r.n),
+      }));
+    },
+    countReviewsByDay: async (bounds) => {
+      const b = bucketExpr('at', bounds);
+      const rows = await db.all<{
+        day: number | string;
+        alert_type: string;
+        kind: string;
+        n: number | string;
+      }>(
+        `SELECT ${b.sql} AS day, alert_type, kind, COUNT(*) AS n FROM ${T.reviews}
+         WHERE at >= ? AND at < ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        [...b.params, bounds[0], bounds[bounds.length - 1]],
+      );
+      return rows.map((r): ReviewDayCount => ({
+        day: Number(r.day),
+        alertType: r.alert_type as ReviewDayCount['alertType'],
+        kind: r.kind as ReviewDayCount['kind'],
+        count: Number(r.n),
+      }));
+    },
+    countReviewOutcomes: async (from, to) => {
+      const rows = await db.all<{
+        camera_id: string;
+        kind: string;
+        reason: string | null;
+        n: number | string;
+      }>(
+        `SELECT camera_id, kind, reason, COUNT(*) AS n FROM ${T.reviews}
+         WHERE at >= ? AND at < ? GROUP BY camera_id, kind, reason ORDER BY camera_id, kind, reason`,
+        [from, to],
+      );
+      return rows.map((r): ReviewOutcomeCount => ({
+        cameraId: r.camera_id,
+        kind: r.kind as ReviewOutcomeCount['kind'],
+        reason: r.reason as ReviewOutcomeCount['reason'],
+        count: Number(r.n),
+      }));
     },
     getReview: async (alertId) => {
       const r = await db.all<ReviewRow>(`SELECT * FROM ${T.reviews} WHERE alert_id = ?`, [alertId]);

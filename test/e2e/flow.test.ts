@@ -5,13 +5,18 @@
  * on site and resolves with a real JPEG photo; the duty officer verifies and closes; the case page lists the
  * whole audit trail; a supervisor watches the case board. Screenshots go to test/e2e/artifacts/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../services/runtime.ts';
-import { launchChromium, startMainProcess, stopMainProcess, type MainProcess } from '../support/e2e.ts';
+import {
+  ensureWebBuilt,
+  launchChromium,
+  startMainProcess,
+  stopMainProcess,
+  type MainProcess,
+} from '../support/e2e.ts';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
 const USERS = {
@@ -30,41 +35,6 @@ const contexts: BrowserContext[] = [];
 
 const passwordEnv = (username: string) =>
   `TOWERWATCH_PASSWORD_${username.toUpperCase().replace(/[-.]/g, '_')}`;
-
-/** Newest modification time under a directory (ms). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** The server serves web/dist: rebuild it when it is missing or older than the sources (about 2 s). */
-function ensureWebBuilt(): void {
-  const index = path.join(REPO_ROOT, 'web', 'dist', 'index.html');
-  const src = Math.max(
-    newestMtime(path.join(REPO_ROOT, 'web', 'src')),
-    newestMtime(path.join(REPO_ROOT, 'services', 'dispatch')),
-  );
-  if (existsSync(index) && statSync(index).mtimeMs >= src) return;
-  execFileSync(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'build',
-      '--config',
-      'web/vite.config.ts',
-      '--logLevel',
-      'warn',
-    ],
-    {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-    },
-  );
-}
 
 async function newContext(kind: 'desktop' | 'phone'): Promise<BrowserContext> {
   const ctx = await browser.newContext(

@@ -323,6 +323,44 @@ describe('dispatch API', () => {
     );
   });
 
+  it('answers the dashboard (staff only): day series, timings and false alarms per camera', async () => {
+    const duty = new TestClient(app.base);
+    await duty.login('duty1');
+    app.alerts.set('a-dash1', makeAlert('a-dash1', { cameraId: 'tower-02-visible', type: 'smoke' }));
+    app.alerts.set('a-dash2', makeAlert('a-dash2', { cameraId: 'tower-02-visible', type: 'smoke' }));
+    expect((await duty.req('POST', '/api/alerts/a-dash1/dismiss', { reason: 'cloud' })).status).toBe(200);
+    expect((await duty.req('POST', '/api/alerts/a-dash2/confirm', {})).status).toBe(201);
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const now = app.clock.now();
+    const from = day(now - 86_400_000);
+    const to = day(now + 86_400_000);
+    const r = await duty.req('GET', `/api/reports/dashboard?from=${from}&to=${to}&tz=Asia/Shanghai`);
+    expect(r.status).toBe(200);
+    expect(r.body.days).toHaveLength(3);
+    const cam = (r.body.falseAlarms as { cameraId: string }[]).find((f) => f.cameraId === 'tower-02-visible');
+    expect(cam).toEqual({
+      cameraId: 'tower-02-visible',
+      reviewed: 2,
+      dismissed: 1,
+      rate: 0.5,
+      reasons: { cloud: 1 },
+    });
+    const dismissed = (r.body.alertsByDay as { kind: string; count: number }[])
+      .filter((x) => x.kind === 'dismissed')
+      .reduce((a, x) => a + x.count, 0);
+    expect(dismissed).toBeGreaterThanOrEqual(1);
+    expect(
+      (r.body.casesByDay as { count: number }[]).reduce((a, x) => a + x.count, 0),
+    ).toBeGreaterThanOrEqual(1);
+    expect(r.body.timings.length).toBeGreaterThanOrEqual(1);
+
+    const bad = await duty.req('GET', `/api/reports/dashboard?from=${to}&to=${from}&tz=Mars/Olympus`);
+    expect(bad.status).toBe(400);
+    const office = new TestClient(app.base);
+    await office.login('env1');
+    expect((await office.req('GET', `/api/reports/dashboard?from=${from}&to=${to}`)).status).toBe(403);
+  });
+
   it('rejects HEIC and undecodable photos with a clear 400', async () => {
     const duty = new TestClient(app.base);
     await duty.login('duty1');

@@ -235,6 +235,47 @@ export function runRepositorySuite(
       expect(await repo.getSession('h')).toMatchObject({ revokedAt: 't3' });
     });
 
+    it('counts cases and reviews per day bucket and review outcomes per camera in SQL', async () => {
+      // July 2026, away from the other tests' rows. Bounds: local days of UTC+8.
+      const bounds = ['2026-07-01T16:00:00.000Z', '2026-07-02T16:00:00.000Z', '2026-07-03T16:00:00.000Z'];
+      await repo.commit({
+        insertCases: [
+          mkCase('d1', { createdAt: '2026-07-01T16:00:00.000Z', departmentId: 'env', alertIds: ['ad1'] }),
+          mkCase('d2', { createdAt: '2026-07-02T15:59:59.999Z', departmentId: 'env', alertIds: ['ad2'] }),
+          mkCase('d3', { createdAt: '2026-07-02T16:00:00.000Z', alertType: 'hotspot', alertIds: ['ad3'] }),
+          mkCase('d4', { createdAt: '2026-07-03T16:00:00.000Z', alertIds: ['ad4'] }), // after the window
+        ],
+        reviews: [
+          review('ad1', 'confirmed', { at: '2026-07-01T16:00:00.000Z', cameraId: 'cam-d' }),
+          review('ad2', 'dismissed', { at: '2026-07-01T17:00:00.000Z', cameraId: 'cam-d' }),
+          review('ad3', 'dismissed', { at: '2026-07-02T17:00:00.000Z', cameraId: 'cam-d', reason: 'fog' }),
+          review('ad5', 'merged', { at: '2026-07-02T18:00:00.000Z', cameraId: 'cam-e' }),
+          review('ad6', 'dismissed', { at: '2026-07-01T15:00:00.000Z', cameraId: 'cam-d' }), // before
+        ],
+      });
+      expect(await repo.countCasesByDay(bounds)).toEqual([
+        { day: 0, alertType: 'smoke', departmentId: 'env', count: 2 },
+        { day: 1, alertType: 'hotspot', departmentId: null, count: 1 },
+      ]);
+      expect(await repo.countReviewsByDay(bounds)).toEqual([
+        { day: 0, alertType: 'smoke', kind: 'confirmed', count: 1 },
+        { day: 0, alertType: 'smoke', kind: 'dismissed', count: 1 },
+        { day: 1, alertType: 'smoke', kind: 'dismissed', count: 1 },
+        { day: 1, alertType: 'smoke', kind: 'merged', count: 1 },
+      ]);
+      const outcomes = await repo.countReviewOutcomes(bounds[0]!, bounds[2]!);
+      expect(outcomes).toEqual(
+        expect.arrayContaining([
+          { cameraId: 'cam-d', kind: 'confirmed', reason: null, count: 1 },
+          { cameraId: 'cam-d', kind: 'dismissed', reason: 'steam', count: 1 },
+          { cameraId: 'cam-d', kind: 'dismissed', reason: 'fog', count: 1 },
+          { cameraId: 'cam-e', kind: 'merged', reason: null, count: 1 },
+        ]),
+      );
+      expect(outcomes).toHaveLength(4);
+      await expect(repo.countCasesByDay(['2026-07-01T16:00:00.000Z'])).rejects.toThrow(RangeError);
+    });
+
     it('keeps an outbox', async () => {
       await repo.commit({
         outbox: [

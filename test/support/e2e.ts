@@ -102,6 +102,11 @@ export function ensureWebBuilt(): void {
       '--logLevel',
       'warn',
     ],
-    { cwd: REPO_ROOT, stdio: 'inherit' },
+    {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+      // vitest sets NODE_ENV=test, which would bundle React's development build: test what ships.
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
   );
 }

@@ -8,6 +8,7 @@ describe('router', () => {
     expect(parseRoute('/cases/case_1')).toEqual({ name: 'case', id: 'case_1' });
     expect(parseRoute('/alerts/a%2Fb')).toEqual({ name: 'alert', id: 'a/b' });
     expect(parseRoute('/office')).toEqual({ name: 'office' });
+    expect(parseRoute('/dashboard')).toEqual({ name: 'dashboard' });
     expect(parseRoute('/nope/x/y')).toEqual({ name: 'notFound' });
   });
 
@@ -32,6 +33,7 @@ describe('router', () => {
       { name: 'console' },
       { name: 'board' },
       { name: 'office' },
+      { name: 'dashboard' },
       { name: 'case', id: 'case_x' },
       { name: 'alert', id: 'a b' },
       { name: 'login', next: '/office' },

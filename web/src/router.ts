@@ -14,6 +14,7 @@ export type Route =
   | { name: 'office' }
   | { name: 'wall'; params: WallParams }
   | { name: 'map' }
+  | { name: 'dashboard' }
   | { name: 'notFound' };
 
 /** Route of a path + query string. */
@@ -34,6 +35,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (a === 'office' && b === undefined) return { name: 'office' };
   if (a === 'wall' && b === undefined) return { name: 'wall', params: parseWallParams(search) };
   if (a === 'map' && b === undefined) return { name: 'map' };
+  if (a === 'dashboard' && b === undefined) return { name: 'dashboard' };
   return { name: 'notFound' };
 }
 
@@ -56,6 +58,8 @@ export function pathOf(r: Route): string {
       return `/wall${wallSearch(r.params)}`;
     case 'map':
       return '/map';
+    case 'dashboard':
+      return '/dashboard';
     case 'notFound':
       return '/';
   }

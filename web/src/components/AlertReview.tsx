@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   ConfirmBody,
@@ -16,9 +16,9 @@ import { formatDateTime } from '../format.ts';
 import { useCameraName, useCases } from '../hooks.ts';
 import { linkProps } from '../router.ts';
 import { getStore } from '../store.ts';
-import { validate, withoutChangedField, type FieldErrors } from '../validation.ts';
+import { validate, type FieldErrors } from '../validation.ts';
 import { DispatchForm } from './DispatchForm.tsx';
-import { FieldError } from './Field.tsx';
+import { InlineForm, SelectField, TextAreaField } from './Field.tsx';
 
 /** Alerts dismissed in this page's lifetime (the API has no per-alert review read; a 409 covers the rest). */
 const dismissedHere = new Map<string, string>();
@@ -106,8 +106,7 @@ function ConfirmForm({ alert }: { alert: Alert }) {
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const v = validate(ConfirmBody, { priority, ...(note.trim() ? { note: note.trim() } : {}) }, t);
     setErrors(v.errors ?? {});
     if (v.data === null) return;
@@ -123,49 +122,33 @@ function ConfirmForm({ alert }: { alert: Alert }) {
     }
   };
   return (
-    <form
-      className="inline-form"
-      onChange={(e) => setErrors((cur) => withoutChangedField(cur, e))}
-      onSubmit={(e) => void submit(e)}
-      noValidate
-      data-testid="confirm-form"
+    <InlineForm
+      testId="confirm-form"
+      onSubmit={submit}
+      setErrors={setErrors}
+      failure={failure}
+      busy={busy}
+      submitLabel={t('review.confirmSubmit')}
+      submitClass="primary"
+      submitTestId="confirm-submit"
     >
-      <label className="field">
-        <span>{t('review.priority')}</span>
-        <select
-          value={priority}
-          onChange={(e) => setPriority(Priority.parse(e.target.value))}
-          name="priority"
-          data-testid="confirm-priority"
-        >
-          {Priority.options.map((p) => (
-            <option key={p} value={p}>
-              {t(`priority.${p}`)}
-            </option>
-          ))}
-        </select>
-        <FieldError message={errors['priority']} />
-      </label>
-      <label className="field">
-        <span>{t('review.note')}</span>
-        <textarea
-          name="note"
-          value={note}
-          onChange={(e) => setNote(e.target.value)}
-          rows={2}
-          aria-invalid={errors['note'] !== undefined}
-        />
-        <FieldError message={errors['note']} />
-      </label>
-      {failure !== null && (
-        <p className="form-error" role="alert">
-          {failure}
-        </p>
-      )}
-      <button type="submit" className="btn primary" disabled={busy} data-testid="confirm-submit">
-        {t('review.confirmSubmit')}
-      </button>
-    </form>
+      <SelectField
+        label={t('review.priority')}
+        name="priority"
+        value={priority}
+        onChange={(v) => setPriority(Priority.parse(v))}
+        options={Priority.options.map((p) => ({ value: p, label: t(`priority.${p}`) }))}
+        error={errors['priority']}
+        testId="confirm-priority"
+      />
+      <TextAreaField
+        label={t('review.note')}
+        name="note"
+        value={note}
+        onChange={setNote}
+        error={errors['note']}
+      />
+    </InlineForm>
   );
 }
 
@@ -177,8 +160,7 @@ function DismissForm({ alert, onDone }: { alert: Alert; onDone: (reason: Dismiss
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const v = validate(DismissBody, { reason: reason || undefined, ...(note.trim() ? { note } : {}) }, t);
     if (v.data === null) {
       setErrors({
@@ -199,52 +181,35 @@ function DismissForm({ alert, onDone }: { alert: Alert; onDone: (reason: Dismiss
     }
   };
   return (
-    <form
-      className="inline-form"
-      onChange={(e) => setErrors((cur) => withoutChangedField(cur, e))}
-      onSubmit={(e) => void submit(e)}
-      noValidate
-      data-testid="dismiss-form"
+    <InlineForm
+      testId="dismiss-form"
+      onSubmit={submit}
+      setErrors={setErrors}
+      failure={failure}
+      busy={busy}
+      submitLabel={t('review.dismissSubmit')}
+      submitClass="danger"
+      submitTestId="dismiss-submit"
     >
-      <label className="field">
-        <span>{t('review.reason')}</span>
-        <select
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          name="reason"
-          data-testid="dismiss-reason"
-          aria-invalid={errors['reason'] !== undefined}
-        >
-          <option value="">{t('review.chooseReason')}</option>
-          {DismissReason.options.map((r) => (
-            <option key={r} value={r}>
-              {t(`dismissReason.${r}`)}
-            </option>
-          ))}
-        </select>
-        <FieldError message={errors['reason']} />
-      </label>
-      <label className="field">
-        <span>{reason === 'other' ? t('review.noteRequired') : t('review.note')}</span>
-        <textarea
-          value={note}
-          onChange={(e) => setNote(e.target.value)}
-          rows={2}
-          name="note"
-          data-testid="dismiss-note"
-          aria-invalid={errors['note'] !== undefined}
-        />
-        <FieldError message={errors['note']} />
-      </label>
-      {failure !== null && (
-        <p className="form-error" role="alert">
-          {failure}
-        </p>
-      )}
-      <button type="submit" className="btn danger" disabled={busy} data-testid="dismiss-submit">
-        {t('review.dismissSubmit')}
-      </button>
-    </form>
+      <SelectField
+        label={t('review.reason')}
+        name="reason"
+        value={reason}
+        onChange={setReason}
+        placeholder={t('review.chooseReason')}
+        options={DismissReason.options.map((r) => ({ value: r, label: t(`dismissReason.${r}`) }))}
+        error={errors['reason']}
+        testId="dismiss-reason"
+      />
+      <TextAreaField
+        label={reason === 'other' ? t('review.noteRequired') : t('review.note')}
+        name="note"
+        value={note}
+        onChange={setNote}
+        error={errors['note']}
+        testId="dismiss-note"
+      />
+    </InlineForm>
   );
 }
 
@@ -256,8 +221,7 @@ function MergeForm({ alert, targets }: { alert: Alert; targets: Case[] }) {
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const v = validate(MergeBody, { caseId }, t);
     setErrors(v.errors ?? {});
     if (v.data === null) return;
@@ -273,41 +237,31 @@ function MergeForm({ alert, targets }: { alert: Alert; targets: Case[] }) {
   };
   if (targets.length === 0) return <p className="muted">{t('review.noOpenCases')}</p>;
   return (
-    <form
-      className="inline-form"
-      onChange={(e) => setErrors((cur) => withoutChangedField(cur, e))}
-      onSubmit={(e) => void submit(e)}
-      noValidate
-      data-testid="merge-form"
+    <InlineForm
+      testId="merge-form"
+      onSubmit={submit}
+      setErrors={setErrors}
+      failure={failure}
+      busy={busy}
+      submitLabel={t('review.mergeSubmit')}
+      submitTestId="merge-submit"
     >
-      <label className="field">
-        <span>{t('review.mergeInto')}</span>
-        <select
-          value={caseId}
-          onChange={(e) => setCaseId(e.target.value)}
-          name="caseId"
-          data-testid="merge-case"
-          aria-invalid={errors['caseId'] !== undefined}
-        >
-          <option value="">{t('review.chooseCase')}</option>
-          {targets.map((c) => (
-            <option key={c.id} value={c.id}>
-              {t(`alertType.${c.alertType}`)} · {cameraName(c.cameraId)} · {t(`caseState.${c.state}`)} ·{' '}
-              {formatDateTime(c.createdAt, i18n.language)}
-              {c.cameraId === alert.cameraId ? ` ${t('review.sameCamera')}` : ''}
-            </option>
-          ))}
-        </select>
-        <FieldError message={errors['caseId']} />
-      </label>
-      {failure !== null && (
-        <p className="form-error" role="alert">
-          {failure}
-        </p>
-      )}
-      <button type="submit" className="btn" disabled={busy} data-testid="merge-submit">
-        {t('review.mergeSubmit')}
-      </button>
-    </form>
+      <SelectField
+        label={t('review.mergeInto')}
+        name="caseId"
+        value={caseId}
+        onChange={setCaseId}
+        placeholder={t('review.chooseCase')}
+        options={targets.map((c) => ({
+          value: c.id,
+          label:
+            `${t(`alertType.${c.alertType}`)} · ${cameraName(c.cameraId)} · ${t(`caseState.${c.state}`)} · ` +
+            formatDateTime(c.createdAt, i18n.language) +
+            (c.cameraId === alert.cameraId ? ` ${t('review.sameCamera')}` : ''),
+        }))}
+        error={errors['caseId']}
+        testId="merge-case"
+      />
+    </InlineForm>
   );
 }

@@ -1,18 +1,21 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { beep } from '../alarm.ts';
 import { useAlarmSignal } from '../hooks.ts';
 import { linkProps, navigate, pathOf, useRoute, type Route } from '../router.ts';
 import { homeFor, isStaff, useSession, type SessionState } from '../session.ts';
 import { AlertDetail } from './AlertDetail.tsx';
-import { CaseBoard } from './CaseBoard.tsx';
-import { CasePage } from './CasePage.tsx';
 import { DutyConsole } from './DutyConsole.tsx';
 import { alarmMute, Header } from './Header.tsx';
 import { LoginPage } from './LoginPage.tsx';
-import { MapPage } from './MapPage.tsx';
-import { OfficePortal } from './OfficePortal.tsx';
 import { VideoWall } from './VideoWall.tsx';
+
+// Pages behind a login are split out of the entry bundle (the dashboard's chart library alone is ~500 kB).
+const CaseBoard = lazy(() => import('./CaseBoard.tsx').then((m) => ({ default: m.CaseBoard })));
+const CasePage = lazy(() => import('./CasePage.tsx').then((m) => ({ default: m.CasePage })));
+const OfficePortal = lazy(() => import('./OfficePortal.tsx').then((m) => ({ default: m.OfficePortal })));
+const Dashboard = lazy(() => import('./Dashboard.tsx').then((m) => ({ default: m.Dashboard })));
+const MapPage = lazy(() => import('./MapPage.tsx').then((m) => ({ default: m.MapPage })));
 
 /** How long the visual alarm stays on after a new alert (ms). */
 const ALARM_VISUAL_MS = 15_000;
@@ -37,6 +40,7 @@ function redirectFor(route: Route, s: SessionState): string | null {
       return role !== undefined && role !== 'office' ? homeFor(role) : null;
     case 'wall':
     case 'map':
+    case 'dashboard':
       // Staff pages (duty, supervisor, admin), like the case board.
       if (s.status === 'anonymous') return pathOf({ name: 'login', next: pathOf(route) });
       return role === 'office' ? '/office' : null;
@@ -102,6 +106,9 @@ export function App() {
       case 'map':
         page = <MapPage />;
         break;
+      case 'dashboard':
+        page = <Dashboard />;
+        break;
       case 'notFound':
         page = (
           <main className="page">
@@ -127,7 +134,7 @@ export function App() {
           </button>
         </div>
       )}
-      {page}
+      <Suspense fallback={<p className="page muted">{t('common.loading')}</p>}>{page}</Suspense>
     </div>
   );
 }

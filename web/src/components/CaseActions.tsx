@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   Disposition,
@@ -11,9 +11,9 @@ import {
 import { apiPost } from '../api.ts';
 import { errorText } from '../errors.ts';
 import { getStore } from '../store.ts';
-import { validate, withoutChangedField, type FieldErrors } from '../validation.ts';
+import { validate, type FieldErrors } from '../validation.ts';
 import { DispatchForm } from './DispatchForm.tsx';
-import { FieldError } from './Field.tsx';
+import { InlineForm, Field, SelectField, TextAreaField } from './Field.tsx';
 
 /** Actions that need a reason (mirrors `REASON_REQUIRED` of the case machine). */
 const NEEDS_REASON: ReadonlySet<CaseAction> = new Set(['return', 'reopen', 'cancel']);
@@ -110,8 +110,7 @@ function ReasonForm({ kase, action, onChanged, onError }: ActionProps & { action
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const v = validate(TransitionBody, { action, reason }, t);
     if (v.data === null || v.data.reason === undefined) {
       setErrors(v.errors ?? { reason: t('validation.required') });
@@ -129,34 +128,26 @@ function ReasonForm({ kase, action, onChanged, onError }: ActionProps & { action
     }
   };
   return (
-    <form
-      className="inline-form"
-      onChange={(e) => setErrors((cur) => withoutChangedField(cur, e))}
-      onSubmit={(e) => void submit(e)}
-      noValidate
-      data-testid={`${action}-form`}
+    <InlineForm
+      testId={`${action}-form`}
+      onSubmit={submit}
+      setErrors={setErrors}
+      failure={failure}
+      busy={busy}
+      submitLabel={t(`caseAction.${action}`)}
+      submitClass="danger"
+      submitTestId={`${action}-submit`}
     >
-      <label className="field">
-        <span>{t('caseForm.reason')}</span>
-        <textarea
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          rows={3}
-          name="reason"
-          data-testid="action-reason"
-          aria-invalid={errors['reason'] !== undefined}
-        />
-        <FieldError message={errors['reason']} />
-      </label>
-      {failure !== null && (
-        <p className="form-error" role="alert">
-          {failure}
-        </p>
-      )}
-      <button type="submit" className="btn danger" disabled={busy} data-testid={`${action}-submit`}>
-        {t(`caseAction.${action}`)}
-      </button>
-    </form>
+      <TextAreaField
+        label={t('caseForm.reason')}
+        name="reason"
+        value={reason}
+        onChange={setReason}
+        rows={3}
+        error={errors['reason']}
+        testId="action-reason"
+      />
+    </InlineForm>
   );
 }
 
@@ -173,8 +164,7 @@ export function ResolveForm({ kase, onChanged, onError }: ActionProps) {
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const fields = validate(
       FeedbackFields,
       { note: note || undefined, disposition: disposition || undefined },
@@ -210,71 +200,61 @@ export function ResolveForm({ kase, onChanged, onError }: ActionProps) {
   };
 
   return (
-    <form
-      className="inline-form resolve-form"
-      onChange={(e) => setErrors((cur) => withoutChangedField(cur, e))}
-      onSubmit={(e) => void submit(e)}
-      noValidate
-      data-testid="resolve-form"
+    <InlineForm
+      testId="resolve-form"
+      className="resolve-form"
+      onSubmit={submit}
+      setErrors={setErrors}
+      failure={failure}
+      busy={busy}
+      submitLabel={busy ? t('common.sending') : t('caseAction.resolve')}
+      submitClass="primary"
+      submitTestId="resolve-submit"
     >
-      <label className="field">
-        <span>{t('caseForm.disposition')}</span>
-        <select
-          value={disposition}
-          onChange={(e) => setDisposition(e.target.value)}
-          name="disposition"
-          data-testid="resolve-disposition"
-          aria-invalid={errors['disposition'] !== undefined}
-        >
-          <option value="">{t('caseForm.chooseDisposition')}</option>
-          {Disposition.options.map((d) => (
-            <option key={d} value={d}>
-              {t(`disposition.${d}`)}
-            </option>
-          ))}
-        </select>
-        <FieldError message={errors['disposition']} />
-      </label>
-      <label className="field">
-        <span>{t('caseForm.note')}</span>
-        <textarea
-          value={note}
-          onChange={(e) => setNote(e.target.value)}
-          rows={3}
-          name="note"
-          data-testid="resolve-note"
-          aria-invalid={errors['note'] !== undefined}
-        />
-        <FieldError message={errors['note']} />
-      </label>
-      <label className="field">
-        <span>{t('caseForm.photos', { max: EVIDENCE.maxPhotos })}</span>
-        <input
-          type="file"
-          accept="image/*"
-          capture="environment"
-          multiple
-          name="photos"
-          data-testid="resolve-photos"
-          onChange={(e) => setPhotos(Array.from(e.target.files ?? []))}
-          aria-invalid={errors['photos'] !== undefined}
-        />
-        {photos.length > 0 && (
-          <span className="muted small" data-testid="resolve-photo-count">
-            {t('caseForm.photosChosen', { count: photos.length })}
-          </span>
+      <SelectField
+        label={t('caseForm.disposition')}
+        name="disposition"
+        value={disposition}
+        onChange={setDisposition}
+        placeholder={t('caseForm.chooseDisposition')}
+        options={Disposition.options.map((d) => ({ value: d, label: t(`disposition.${d}`) }))}
+        error={errors['disposition']}
+        testId="resolve-disposition"
+      />
+      <TextAreaField
+        label={t('caseForm.note')}
+        name="note"
+        value={note}
+        onChange={setNote}
+        rows={3}
+        error={errors['note']}
+        testId="resolve-note"
+      />
+      <Field
+        label={t('caseForm.photos', { max: EVIDENCE.maxPhotos })}
+        error={errors['photos']}
+        after={
+          photos.length > 0 && (
+            <span className="muted small" data-testid="resolve-photo-count">
+              {t('caseForm.photosChosen', { count: photos.length })}
+            </span>
+          )
+        }
+      >
+        {(aria) => (
+          <input
+            type="file"
+            accept="image/*"
+            capture="environment"
+            multiple
+            name="photos"
+            data-testid="resolve-photos"
+            onChange={(e) => setPhotos(Array.from(e.target.files ?? []))}
+            {...aria}
+          />
         )}
-        <FieldError message={errors['photos']} />
-      </label>
-      {failure !== null && (
-        <p className="form-error" role="alert">
-          {failure}
-        </p>
-      )}
-      <button type="submit" className="btn primary" disabled={busy} data-testid="resolve-submit">
-        {busy ? t('common.sending') : t('caseAction.resolve')}
-      </button>
-    </form>
+      </Field>
+    </InlineForm>
   );
 }
 

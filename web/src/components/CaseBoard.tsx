@@ -6,6 +6,8 @@ import { departmentName, useDepartments } from '../departments.ts';
 import { formatDateTime } from '../format.ts';
 import { useCameraName, useCases } from '../hooks.ts';
 import { linkProps } from '../router.ts';
+import { caseDeadlines, useSlaPolicies } from '../sla.ts';
+import { DeadlineList } from './Deadlines.tsx';
 
 /** A case summary card (board and office portal). */
 export function CaseCard({ c, children }: { c: Case; children?: ReactNode }) {
@@ -13,6 +15,7 @@ export function CaseCard({ c, children }: { c: Case; children?: ReactNode }) {
   const departments = useDepartments();
   const cameraName = useCameraName();
   const overdue = isOverdue(c);
+  const deadlines = caseDeadlines(c, useSlaPolicies());
   return (
     <article
       className={`case-card state-${c.state}${overdue ? ' overdue' : ''}`}
@@ -41,6 +44,7 @@ export function CaseCard({ c, children }: { c: Case; children?: ReactNode }) {
           {c.escalationLevel > 0 && ` · ${t('cases.escalated', { level: c.escalationLevel })}`}
         </div>
       )}
+      <DeadlineList c={c} deadlines={deadlines} compact />
       {children}
     </article>
   );

@@ -16,6 +16,7 @@ import { linkProps } from '../router.ts';
 import { useSession } from '../session.ts';
 import { getStore } from '../store.ts';
 import { CaseActions } from './CaseActions.tsx';
+import { DeadlineList } from './Deadlines.tsx';
 
 /** `GET /api/cases/:id` also answers the actions the caller may take now. */
 type CaseDetail = CaseDetailResponse & { allowedActions?: CaseAction[] };
@@ -148,6 +149,7 @@ export function CasePage({ id }: { id: string }) {
             <dt>{t('case.closedAt')}</dt>
             <dd>{formatDateTime(c.closedAt, lng)}</dd>
           </dl>
+          <DeadlineList c={c} deadlines={detail.deadlines} />
           <CaseActions
             key={c.version}
             kase={c}
@@ -191,6 +193,7 @@ export function CasePage({ id }: { id: string }) {
               e={e}
               currentUserId={session.user?.id ?? null}
               currentUserName={session.user?.displayName ?? null}
+              actorNames={detail.actorNames}
             />
           ))}
         </ol>
@@ -234,7 +237,7 @@ function FeedbackList({ caseId, feedback }: { caseId: string; feedback: readonly
   );
 }
 
-/** `u_3c52235a-e781-…` → `u_3c52235a` (the API has no user directory yet; the full id is in the tooltip). */
+/** `u_3c52235a-e781-…` → `u_3c52235a` (for a user the API named no display name for; full id in the tooltip). */
 function shortId(id: string): string {
   const m = /^([a-z]+_[0-9a-f]{8})[0-9a-f-]{20,}$/.exec(id);
   return m?.[1] ?? id;
@@ -248,10 +251,13 @@ function AuditRow({
   e,
   currentUserId,
   currentUserName,
+  actorNames,
 }: {
   e: AuditEntry;
   currentUserId: string | null;
   currentUserName: string | null;
+  /** User id → display name (`CaseDetailResponse.actorNames`). */
+  actorNames: Readonly<Record<string, string>>;
 }) {
   const { t, i18n } = useTranslation();
   const departments = useDepartments();
@@ -262,7 +268,7 @@ function AuditRow({
       ? t('audit.system')
       : e.actorId === currentUserId && currentUserName !== null
         ? currentUserName
-        : shortId(e.actorId);
+        : (actorNames[e.actorId] ?? shortId(e.actorId));
   const d = e.details;
   const extra: string[] = [];
   if (e.action === 'case.dispatch') {

@@ -1,12 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { TransitionBody, type Case } from '../../../services/dispatch/schemas.ts';
 import { apiPost } from '../api.ts';
 import { useDepartments } from '../departments.ts';
 import { errorText } from '../errors.ts';
 import { getStore } from '../store.ts';
-import { validate, withoutChangedField, type FieldErrors } from '../validation.ts';
-import { FieldError } from './Field.tsx';
+import { validate, type FieldErrors } from '../validation.ts';
+import { InlineForm, SelectField } from './Field.tsx';
 
 /**
  * Dispatch a case (new / returned / reopened) to a department. The routing suggestion is pre-selected and
@@ -32,8 +32,7 @@ export function DispatchForm({
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const v = validate(TransitionBody, { action: 'dispatch', departmentId: departmentId || undefined }, t);
     if (v.data === null || v.data.departmentId === undefined) {
       setErrors(v.errors ?? { departmentId: t('validation.choose') });
@@ -63,33 +62,30 @@ export function DispatchForm({
   const overriding =
     kase.suggestedDepartmentId !== null && departmentId !== '' && departmentId !== kase.suggestedDepartmentId;
   return (
-    <form
-      className="inline-form"
-      onChange={(e) => setErrors((cur) => withoutChangedField(cur, e))}
-      onSubmit={(e) => void submit(e)}
-      noValidate
-      data-testid="dispatch-form"
+    <InlineForm
+      testId="dispatch-form"
+      onSubmit={submit}
+      setErrors={setErrors}
+      failure={failure}
+      busy={busy}
+      submitLabel={t('dispatch.submit')}
+      submitClass="primary"
+      submitTestId="dispatch-submit"
     >
-      <label className="field">
-        <span>{t('dispatch.department')}</span>
-        <select
-          value={departmentId}
-          onChange={(e) => setDepartmentId(e.target.value)}
-          name="departmentId"
-          data-testid="dispatch-department"
-          data-suggested={kase.suggestedDepartmentId ?? ''}
-          aria-invalid={errors['departmentId'] !== undefined}
-        >
-          <option value="">{t('dispatch.chooseDepartment')}</option>
-          {departments.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-              {d.id === kase.suggestedDepartmentId ? ` ${t('dispatch.suggestedMark')}` : ''}
-            </option>
-          ))}
-        </select>
-        <FieldError message={errors['departmentId']} />
-      </label>
+      <SelectField
+        label={t('dispatch.department')}
+        name="departmentId"
+        value={departmentId}
+        onChange={setDepartmentId}
+        placeholder={t('dispatch.chooseDepartment')}
+        options={departments.map((d) => ({
+          value: d.id,
+          label: d.name + (d.id === kase.suggestedDepartmentId ? ` ${t('dispatch.suggestedMark')}` : ''),
+        }))}
+        error={errors['departmentId']}
+        testId="dispatch-department"
+        extra={{ 'data-suggested': kase.suggestedDepartmentId ?? '' }}
+      />
       <p className="muted small" data-testid="dispatch-suggestion">
         {kase.suggestedDepartmentId === null
           ? t('dispatch.noSuggestion')
@@ -97,14 +93,6 @@ export function DispatchForm({
             ? t('dispatch.override')
             : t('dispatch.suggested')}
       </p>
-      {failure !== null && (
-        <p className="form-error" role="alert">
-          {failure}
-        </p>
-      )}
-      <button type="submit" className="btn primary" disabled={busy} data-testid="dispatch-submit">
-        {t('dispatch.submit')}
-      </button>
-    </form>
+    </InlineForm>
   );
 }

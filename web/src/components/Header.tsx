@@ -80,6 +80,14 @@ export function Header({ alarmActive = false }: { alarmActive?: boolean }) {
           {staffOrAdmin && (
             <NavLink to="/map" active={route.name === 'map'} testId="nav-map" label={t('nav.map')} />
           )}
+          {staffOrAdmin && (
+            <NavLink
+              to="/dashboard"
+              active={route.name === 'dashboard'}
+              testId="nav-dashboard"
+              label={t('nav.dashboard')}
+            />
+          )}
           {role === 'office' && (
             <NavLink
               to="/office"

@@ -184,6 +184,7 @@ describe('district map', () => {
     expect(await count('map-jurisdiction')).toBe(jurisdictions);
     expect(await count('map-zone')).toBe(zones);
     expect(await map.locator('.leaflet-tooltip.map-label').count()).toBe(cams.length);
+    expect(await map.locator('.leaflet-tooltip.map-area-label').count()).toBe(jurisdictions);
     // No tile layer by default.
     expect(await map.locator('.leaflet-tile').count()).toBe(0);
     // One bearing ray per open alert that has one (the hot-spot alert above at least).

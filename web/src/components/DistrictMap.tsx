@@ -105,7 +105,11 @@ export function DistrictMap({
     g.cameras.clearLayers();
     for (const j of data.jurisdictions) {
       L.polygon(polygonLatLngs(j.geometry), { ...STYLE.jurisdiction, className: 'map-jurisdiction' })
-        .bindTooltip(text(j.properties.name), { sticky: true })
+        .bindTooltip(text(j.properties.name), {
+          permanent: true,
+          direction: 'center',
+          className: 'map-area-label',
+        })
         .addTo(g.jurisdictions);
     }
     for (const z of data.zones) {

@@ -208,8 +208,13 @@ describe('console pages', () => {
       { who: office, path: '/office', name: 'office', ready: 'case-card' },
       { who: office, path: `/cases/${encodeURIComponent(caseId)}`, name: 'office-case', ready: 'audit-row' },
     ];
+    const anonymous = await newPage('desktop');
+    routes.push(
+      { who: anonymous, path: '/', name: 'wall', ready: 'closed-alerts' },
+      { who: anonymous, path: '/login', name: 'login', ready: 'login-username' },
+    );
     for (const lng of ['zh-CN', 'en'] as const) {
-      for (const p of [duty, office]) {
+      for (const p of [duty, office, anonymous]) {
         await p.goto(`${base}/`);
         await p.evaluate((l) => localStorage.setItem('towerwatch.lang', l), lng);
       }

@@ -32,12 +32,15 @@ export function Chart({
   label,
   total,
   testId,
+  empty,
   height = 280,
 }: {
   option: ChartOption;
   label: string;
   total: number;
   testId: string;
+  /** Shown over the chart while `total` is 0 ("no data in this range"). */
+  empty?: string;
   /** px */
   height?: number;
 }) {
@@ -63,14 +66,17 @@ export function Chart({
   }, [option]);
 
   return (
-    <div
-      ref={box}
-      className="chart"
-      role="img"
-      aria-label={label}
-      data-testid={testId}
-      data-total={total}
-      style={{ height }}
-    />
+    <div className="chart-box">
+      <div
+        ref={box}
+        className="chart"
+        role="img"
+        aria-label={label}
+        data-testid={testId}
+        data-total={total}
+        style={{ height }}
+      />
+      {total === 0 && empty !== undefined && <p className="chart-empty muted">{empty}</p>}
+    </div>
   );
 }

@@ -29,7 +29,13 @@ function dayBars(
     grid: { left: 40, right: 16, top: 36, bottom: 28 },
     xAxis: { type: 'category', data: days.map((d) => d.slice(5)) },
     yAxis: { type: 'value', minInterval: 1 },
-    series: keys.map((k) => ({ type: 'bar', stack: 'day', name: name(k), data: series[k] ?? [] })),
+    series: keys.map((k) => ({
+      type: 'bar',
+      stack: 'day',
+      name: name(k),
+      data: series[k] ?? [],
+      barMaxWidth: 40,
+    })),
   };
 }
 
@@ -80,6 +86,7 @@ export function Dashboard() {
     const timingSeries = (['acceptP50', 'acceptP90', 'resolveP50', 'resolveP90'] as const).map((k) => ({
       type: 'bar' as const,
       name: t(`dashboard.${k}`),
+      barMaxWidth: 40,
       data: data.timings.map((x) => x[k]),
     }));
     const fa = [...data.falseAlarms].sort((a, b) => b.rate - a.rate);
@@ -115,7 +122,12 @@ export function Dashboard() {
           xAxis: { type: 'category', data: fa.map((f) => cameraName(f.cameraId)) },
           yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
           series: [
-            { type: 'bar', name: t('dashboard.rate'), data: fa.map((f) => Math.round(f.rate * 1000) / 10) },
+            {
+              type: 'bar',
+              barMaxWidth: 40,
+              name: t('dashboard.rate'),
+              data: fa.map((f) => Math.round(f.rate * 1000) / 10),
+            },
           ],
         } satisfies ChartOption,
         total: fa.reduce((a, f) => a + f.reviewed, 0),
@@ -159,19 +171,39 @@ export function Dashboard() {
         <div className="dashboard-grid">
           <section className="panel">
             <h3>{t('dashboard.alertsByType')}</h3>
-            <Chart testId="chart-alerts" label={t('dashboard.alertsByType')} {...charts.alerts} />
+            <Chart
+              testId="chart-alerts"
+              label={t('dashboard.alertsByType')}
+              empty={t('dashboard.noData')}
+              {...charts.alerts}
+            />
           </section>
           <section className="panel">
             <h3>{t('dashboard.casesByType')}</h3>
-            <Chart testId="chart-cases-type" label={t('dashboard.casesByType')} {...charts.casesType} />
+            <Chart
+              testId="chart-cases-type"
+              label={t('dashboard.casesByType')}
+              empty={t('dashboard.noData')}
+              {...charts.casesType}
+            />
           </section>
           <section className="panel">
             <h3>{t('dashboard.casesByDepartment')}</h3>
-            <Chart testId="chart-cases-dept" label={t('dashboard.casesByDepartment')} {...charts.casesDept} />
+            <Chart
+              testId="chart-cases-dept"
+              label={t('dashboard.casesByDepartment')}
+              empty={t('dashboard.noData')}
+              {...charts.casesDept}
+            />
           </section>
           <section className="panel">
             <h3>{t('dashboard.timings')}</h3>
-            <Chart testId="chart-timings" label={t('dashboard.timings')} {...charts.timings} />
+            <Chart
+              testId="chart-timings"
+              label={t('dashboard.timings')}
+              empty={t('dashboard.noData')}
+              {...charts.timings}
+            />
             <table className="data-table" data-testid="timings-table">
               <thead>
                 <tr>
@@ -203,7 +235,12 @@ export function Dashboard() {
           </section>
           <section className="panel wide">
             <h3>{t('dashboard.falseAlarms')}</h3>
-            <Chart testId="chart-false-alarms" label={t('dashboard.falseAlarms')} {...charts.falseAlarms} />
+            <Chart
+              testId="chart-false-alarms"
+              label={t('dashboard.falseAlarms')}
+              empty={t('dashboard.noData')}
+              {...charts.falseAlarms}
+            />
             <table className="data-table" data-testid="false-alarm-table">
               <thead>
                 <tr>

@@ -9,7 +9,7 @@ function useDuration(): (ms: number) => string {
   return (ms) => {
     const { d, h, m } = splitDuration(ms);
     if (d > 0) return t('sla.dhm', { d, h, m });
-    if (h > 0) return t('sla.hm', { h, m });
+    if (h > 0) return m > 0 ? t('sla.hm', { h, m }) : t('sla.h', { h });
     return t('sla.m', { m });
   };
 }
@@ -33,35 +33,38 @@ export function DeadlineList({
   const duration = useDuration();
   if (deadlines === null) return null;
   return (
-    <ul
-      className={`deadlines${compact ? ' compact' : ''}`}
-      data-testid="deadlines"
-      aria-label={t('sla.title')}
-    >
-      {SLA_STAGES.map((s) => {
-        const st = deadlineStatus(c, s, deadlines[s], now);
-        return (
-          <li
-            key={s}
-            className={`deadline dl-${st.state}`}
-            data-testid="deadline"
-            data-stage={s}
-            data-state={st.state}
-          >
-            <span className="dl-stage">{t(`sla.stage.${s}`)}</span>
-            <time dateTime={deadlines[s]} className="dl-time">
-              {formatDateTime(deadlines[s], i18n.language)}
-            </time>
-            <span className="dl-left">
-              {st.state === 'met'
-                ? t('sla.met')
-                : st.state === 'pending'
-                  ? t('sla.left', { time: duration(st.ms) })
-                  : t('sla.overdueBy', { time: duration(st.ms) })}
-            </span>
-          </li>
-        );
-      })}
-    </ul>
+    <>
+      {!compact && <h4 className="dl-title">{t('sla.title')}</h4>}
+      <ul
+        className={`deadlines${compact ? ' compact' : ''}`}
+        data-testid="deadlines"
+        aria-label={t('sla.title')}
+      >
+        {SLA_STAGES.map((s) => {
+          const st = deadlineStatus(c, s, deadlines[s], now);
+          return (
+            <li
+              key={s}
+              className={`deadline dl-${st.state}`}
+              data-testid="deadline"
+              data-stage={s}
+              data-state={st.state}
+            >
+              <span className="dl-stage">{t(`sla.stage.${s}`)}</span>
+              <time dateTime={deadlines[s]} className="dl-time">
+                {formatDateTime(deadlines[s], i18n.language)}
+              </time>
+              <span className="dl-left">
+                {st.state === 'met'
+                  ? t('sla.met')
+                  : st.state === 'pending'
+                    ? t('sla.left', { time: duration(st.ms) })
+                    : t('sla.overdueBy', { time: duration(st.ms) })}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </>
   );
 }

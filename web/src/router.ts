@@ -4,6 +4,12 @@
  */
 import { useSyncExternalStore, type MouseEvent } from 'react';
 
+/** Admin pages of the dispatch configuration (`/admin/<section>`). */
+export const ADMIN_DISPATCH_SECTIONS = ['departments', 'zones', 'rules', 'sla', 'users'] as const;
+export type AdminDispatchSection = (typeof ADMIN_DISPATCH_SECTIONS)[number];
+const isAdminDispatchSection = (s: string): s is AdminDispatchSection =>
+  (ADMIN_DISPATCH_SECTIONS as readonly string[]).includes(s);
+
 export type Route =
   | { name: 'console' }
   | { name: 'login'; next: string | null }
@@ -11,6 +17,7 @@ export type Route =
   | { name: 'board' }
   | { name: 'case'; id: string }
   | { name: 'office' }
+  | { name: 'adminDispatch'; section: AdminDispatchSection }
   | { name: 'notFound' };
 
 /** Route of a path + query string. */
@@ -29,6 +36,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (a === 'alerts' && b !== undefined) return { name: 'alert', id: b };
   if (a === 'cases') return b === undefined ? { name: 'board' } : { name: 'case', id: b };
   if (a === 'office' && b === undefined) return { name: 'office' };
+  if (a === 'admin' && b !== undefined && isAdminDispatchSection(b))
+    return { name: 'adminDispatch', section: b };
   return { name: 'notFound' };
 }
 
@@ -47,6 +56,8 @@ export function pathOf(r: Route): string {
       return `/cases/${encodeURIComponent(r.id)}`;
     case 'office':
       return '/office';
+    case 'adminDispatch':
+      return `/admin/${r.section}`;
     case 'notFound':
       return '/';
   }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { beep } from '../alarm.ts';
 import { useAlarmSignal } from '../hooks.ts';
@@ -11,6 +11,11 @@ import { DutyConsole } from './DutyConsole.tsx';
 import { alarmMute, Header } from './Header.tsx';
 import { LoginPage } from './LoginPage.tsx';
 import { OfficePortal } from './OfficePortal.tsx';
+
+/** The dispatch admin pages (with the map libraries) load only when an admin opens them. */
+const AdminDispatch = lazy(() =>
+  import('./admin/AdminDispatch.tsx').then((m) => ({ default: m.AdminDispatch })),
+);
 
 /** How long the visual alarm stays on after a new alert (ms). */
 const ALARM_VISUAL_MS = 15_000;
@@ -33,6 +38,9 @@ function redirectFor(route: Route, s: SessionState): string | null {
     case 'office':
       if (s.status === 'anonymous') return pathOf({ name: 'login', next: '/office' });
       return role !== undefined && role !== 'office' ? homeFor(role) : null;
+    case 'adminDispatch':
+      if (s.status === 'anonymous') return pathOf({ name: 'login', next: pathOf(route) });
+      return role !== undefined && role !== 'admin' ? homeFor(role) : null;
     case 'notFound':
       return null;
   }
@@ -88,6 +96,13 @@ export function App() {
         break;
       case 'office':
         page = <OfficePortal />;
+        break;
+      case 'adminDispatch':
+        page = (
+          <Suspense fallback={<p className="page muted">{t('common.loading')}</p>}>
+            <AdminDispatch key={route.section} section={route.section} />
+          </Suspense>
+        );
         break;
       case 'notFound':
         page = (

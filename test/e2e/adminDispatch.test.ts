@@ -246,11 +246,21 @@ describe('dispatch admin pages in the browser', () => {
     await page.click('[data-testid="route-test-submit"]');
     await expect.poll(() => result.getAttribute('data-department')).not.toBe(OFFICE.id);
 
-    // 6. The new office user logs in and lands on the office portal.
+    // 6. The office cannot be deleted while its user and the rule use it (409 listing them).
+    await page.click('[data-testid="admin-tab-departments"]');
+    await page.click(`[data-testid="department-delete-${OFFICE.id}"]`);
+    await page.click(`[data-testid="department-delete-confirm-${OFFICE.id}"]`);
+    const inUse = page.locator('[data-testid="department-in-use"]');
+    await inUse.waitFor();
+    expect(await inUse.textContent()).toContain(NEW_USER.username);
+    await page.locator(`[data-testid="department-${OFFICE.id}"]`).waitFor();
+    await shot(page, 'admin-08-department-in-use');
+
+    // 7. The new office user logs in and lands on the office portal.
     const office = await desktop();
     await login(office, NEW_USER.username, NEW_USER.password, /\/office$/);
     expect(await office.textContent('[data-testid="user-name"]')).toContain(NEW_USER.displayName);
-    await shot(office, 'admin-08-new-office-user');
+    await shot(office, 'admin-09-new-office-user');
 
     // The repository's configuration files were never touched.
     expect(demoDispatchHash()).toBe(repoHashBefore);

@@ -61,3 +61,13 @@ export function usedByOf(e: unknown): { kind: string; id: string; name?: string 
 export function adminErrorText(e: unknown, t: TFunction): string {
   return isVersionConflict(e) ? t('adminDispatch.conflict') : errorText(e, t);
 }
+
+/** One reference of a 409 `in_use` answer as text ("派单规则第 3 条（…）", "用户 xinhe1"). */
+export function usageText(u: { kind: string; id: string; name?: string }, t: TFunction): string {
+  if (u.kind === 'rule') {
+    return u.name
+      ? t('adminDispatch.usedBy.ruleNote', { n: u.id, note: u.name })
+      : t('adminDispatch.usedBy.rule', { n: u.id });
+  }
+  return t(`adminDispatch.usedBy.${u.kind}`, { name: u.name ?? u.id });
+}

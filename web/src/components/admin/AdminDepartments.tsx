@@ -7,7 +7,7 @@ import {
   type Department,
 } from '../../../../services/dispatch/schemas.ts';
 import { apiDelete, apiPost, apiPut, isVersionConflict } from '../../api.ts';
-import { adminErrorText, usedByOf, type AdminPageProps } from '../../adminConfig.ts';
+import { adminErrorText, usageText, usedByOf, type AdminPageProps } from '../../adminConfig.ts';
 import { serverFieldErrors, validatePaths, withoutChangedField, type FieldErrors } from '../../validation.ts';
 import { AdminField, FormFailure } from './AdminDispatch.tsx';
 
@@ -136,9 +136,7 @@ export function AdminDepartments({ config, onSaved, onConflict }: AdminPageProps
           <p>{t('adminDispatch.inUse', { id: usedBy.id })}</p>
           <ul>
             {usedBy.list.map((u) => (
-              <li key={`${u.kind}:${u.id}`}>
-                {t(`adminDispatch.usedBy.${u.kind}`)} {u.name ?? u.id}
-              </li>
+              <li key={`${u.kind}:${u.id}`}>{usageText(u, t)}</li>
             ))}
           </ul>
         </div>

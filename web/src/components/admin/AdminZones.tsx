@@ -10,7 +10,7 @@ import {
   type PolygonGeometry,
 } from '../../../../services/dispatch/schemas.ts';
 import { apiDelete, apiPost, apiPut, isVersionConflict } from '../../api.ts';
-import { adminErrorText, usedByOf, type AdminPageProps } from '../../adminConfig.ts';
+import { adminErrorText, usageText, usedByOf, type AdminPageProps } from '../../adminConfig.ts';
 import { serverFieldErrors, validatePaths, type FieldErrors } from '../../validation.ts';
 import { AdminField, FormFailure } from './AdminDispatch.tsx';
 import { AreaMap } from './AreaMap.tsx';
@@ -46,6 +46,7 @@ export function AdminZones({ config, onSaved, onConflict }: AdminPageProps) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
 
   const fail = (e: unknown) => {
     const list = usedByOf(e);
@@ -53,7 +54,7 @@ export function AdminZones({ config, onSaved, onConflict }: AdminPageProps) {
     if (fe) setErrors(fe);
     setFailure(
       list
-        ? `${adminErrorText(e, t)}: ${list.map((u) => `${t(`adminDispatch.usedBy.${u.kind}`)} ${u.name ?? u.id}`).join(t('common.listSep'))}`
+        ? `${adminErrorText(e, t)}: ${list.map((u) => usageText(u, t)).join(t('common.listSep'))}`
         : adminErrorText(e, t),
     );
     if (isVersionConflict(e)) onConflict();
@@ -110,6 +111,7 @@ export function AdminZones({ config, onSaved, onConflict }: AdminPageProps) {
 
   const remove = async (kind: Kind, id: string) => {
     setFailure(null);
+    setConfirmDelete(null);
     try {
       const base = kind === 'zone' ? '/api/admin/zones' : '/api/admin/jurisdictions';
       onSaved(await apiDelete<AdminConfigResponse>(`${base}/${encodeURIComponent(id)}`));
@@ -288,13 +290,12 @@ export function AdminZones({ config, onSaved, onConflict }: AdminPageProps) {
                 >
                   {t('adminDispatch.edit')}
                 </button>
-                <button
-                  type="button"
-                  className="btn small"
-                  onClick={() => void remove('zone', z.properties.id)}
-                >
-                  {t('adminDispatch.delete')}
-                </button>
+                <DeleteButton
+                  armed={confirmDelete === `zone:${z.properties.id}`}
+                  onArm={() => setConfirmDelete(`zone:${z.properties.id}`)}
+                  onConfirm={() => void remove('zone', z.properties.id)}
+                  testId={`zone-delete-${z.properties.id}`}
+                />
               </span>
             </li>
           ))}
@@ -323,18 +324,36 @@ export function AdminZones({ config, onSaved, onConflict }: AdminPageProps) {
                 >
                   {t('adminDispatch.edit')}
                 </button>
-                <button
-                  type="button"
-                  className="btn small"
-                  onClick={() => void remove('jurisdiction', j.properties.id)}
-                >
-                  {t('adminDispatch.delete')}
-                </button>
+                <DeleteButton
+                  armed={confirmDelete === `jurisdiction:${j.properties.id}`}
+                  onArm={() => setConfirmDelete(`jurisdiction:${j.properties.id}`)}
+                  onConfirm={() => void remove('jurisdiction', j.properties.id)}
+                  testId={`jurisdiction-delete-${j.properties.id}`}
+                />
               </span>
             </li>
           ))}
         </ul>
       </div>
     </section>
+  );
+}
+
+/** Delete in two clicks: the first arms it, the second ("confirm delete") deletes. */
+function DeleteButton(p: { armed: boolean; onArm: () => void; onConfirm: () => void; testId: string }) {
+  const { t } = useTranslation();
+  return p.armed ? (
+    <button
+      type="button"
+      className="btn small danger"
+      onClick={p.onConfirm}
+      data-testid={`${p.testId}-confirm`}
+    >
+      {t('adminDispatch.confirmDelete')}
+    </button>
+  ) : (
+    <button type="button" className="btn small" onClick={p.onArm} data-testid={p.testId}>
+      {t('adminDispatch.delete')}
+    </button>
   );
 }

@@ -645,8 +645,8 @@ export class DispatchAdmin {
   }
 
   /**
-   * Changes display name, role, department or the disabled flag. Disabling takes effect on the user's next
-   * request (sessions of disabled users are refused). @throws NotFoundError (404); ValidationError (400);
+   * Changes display name, role, department or the disabled flag. Disabling revokes the user's sessions
+   * (and sessions of disabled users are refused anyway). @throws NotFoundError (404); ValidationError (400);
    * LastAdminError (409 `last_admin`) when no enabled admin would remain.
    */
   async updateUser(actor: Actor, id: string, b: UpdateUserBody): Promise<AdminUser> {
@@ -670,6 +670,7 @@ export class DispatchAdmin {
     }
     await this.deps.repo.commit({
       updateUsers: [next],
+      ...(next.disabled && !before.disabled ? { revokeSessionsOf: [{ userId: id, at: this.now() }] } : {}),
       requireEnabledAdmin: wasAdmin && !stillAdmin,
       audit: [
         this.audit(actor, 'user', next.disabled && !before.disabled ? 'user.disable' : 'user.update', id, {
@@ -681,7 +682,10 @@ export class DispatchAdmin {
     return adminUser(next);
   }
 
-  /** Sets a new password (argon2id). The audit row records that it changed, never the hash. */
+  /**
+   * Sets a new password (argon2id) and ends the user's open sessions. The audit row records that it changed,
+   * never the hash.
+   */
   async setPassword(actor: Actor, id: string, b: PasswordBody): Promise<AdminUser> {
     assertRole(actor, ADMIN, 'manage users');
     const before = await this.deps.repo.getUser(id);
@@ -689,6 +693,7 @@ export class DispatchAdmin {
     const next = { ...before, passwordHash: await hashPassword(b.password) };
     await this.deps.repo.commit({
       updateUsers: [next],
+      revokeSessionsOf: [{ userId: id, at: this.now() }],
       audit: [this.audit(actor, 'user', 'user.password_reset', id, { username: before.username })],
     });
     return adminUser(next);

@@ -93,6 +93,8 @@ export interface ChangeSet {
   configDocs?: { key: ConfigKey; body: unknown; expectedVersion: number; at: string }[];
   insertUsers?: StoredUser[];
   updateUsers?: StoredUser[];
+  /** Revokes every open session of these users at `at` (password reset, disable). */
+  revokeSessionsOf?: { userId: string; at: string }[];
   requireEnabledAdmin?: boolean;
 }
 

@@ -404,6 +404,12 @@ export function sqlDispatchRepository(db: SqlDb): DispatchRepository {
           );
           if (n !== 1) throw new NotFoundError('user');
         }
+        for (const r of cs.revokeSessionsOf ?? []) {
+          await c.run(`UPDATE ${T.sessions} SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, [
+            r.at,
+            r.userId,
+          ]);
+        }
         if (cs.requireEnabledAdmin) {
           const r = await c.all<{ n: number | string }>(
             `SELECT COUNT(*) AS n FROM ${T.users} WHERE role = 'admin' AND disabled = 0`,

@@ -312,10 +312,14 @@ describe('dispatch admin API', () => {
     expect(await new TestClient(app.base).login('hexi1')).toBe(401);
 
     await admin.req('PATCH', `/api/admin/users/${hexi.id}`, { disabled: false });
+    const before = new TestClient(app.base);
+    expect(await before.login('hexi1')).toBe(200);
     const reset = await admin.req('POST', `/api/admin/users/${hexi.id}/password`, {
       password: 'new-hexi-Pa55word',
     });
     expect(reset.status).toBe(200);
+    expect((await before.req('GET', '/api/auth/me')).status).toBe(401); // sessions end with the reset
+    expect(await new TestClient(app.base).login('hexi1')).toBe(401);
     expect(await new TestClient(app.base).login('hexi1', 'new-hexi-Pa55word')).toBe(200);
 
     // With a second admin the first may step down.

@@ -343,6 +343,32 @@ export function runRepositorySuite(
         .catch((e: unknown) => e);
       expect(last).toBeInstanceOf(LastAdminError);
       expect(await repo.getUser('zz-admin-a')).toMatchObject({ disabled: false });
+      // Revoking a user's sessions (password reset) leaves other users' sessions alone.
+      const session = (tokenHash: string, userId: string) => ({
+        tokenHash,
+        userId,
+        csrfToken: 'c',
+        createdAt: '2026-05-01T08:00:00.000Z',
+        expiresAt: '2026-05-01T20:00:00.000Z',
+        revokedAt: null,
+      });
+      await repo.createSession(session('zz-s1', 'zz-admin-a'));
+      await repo.createSession(session('zz-s2', 'zz-admin-a'));
+      await repo.createSession(session('zz-s3', 'zz-admin-b'));
+      await repo.commit({
+        revokeSessionsOf: [{ userId: 'zz-admin-a', at: '2026-05-01T09:30:00.000Z' }],
+        audit: [
+          audit('x', 'user.password_reset', {
+            caseId: null,
+            entityType: 'user',
+            entityId: 'zz-admin-a',
+            at: '2026-05-01T09:30:00.000Z',
+          }),
+        ],
+      });
+      expect((await repo.getSession('zz-s1'))?.revokedAt).toBe('2026-05-01T09:30:00.000Z');
+      expect((await repo.getSession('zz-s2'))?.revokedAt).toBe('2026-05-01T09:30:00.000Z');
+      expect((await repo.getSession('zz-s3'))?.revokedAt).toBeNull();
       const names = (await repo.listUsers()).map((u) => u.username);
       expect(names).toEqual(expect.arrayContaining(['zz-admin-a', 'zz-admin-b']));
     });

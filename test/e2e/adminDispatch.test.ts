@@ -190,14 +190,33 @@ describe('dispatch admin pages in the browser', () => {
     await page.locator(`[data-testid="zone-${ZONE.id}"]`).waitFor();
     await shot(page, 'admin-05-zones');
 
-    // The stored polygon: a closed ring of the five clicks.
-    const cfg = await page.evaluate(async () => {
-      const r = await fetch('/api/admin/dispatch-config');
-      return (await r.json()) as AdminConfigResponse;
-    });
-    const zone = cfg.zones.find((z) => z.properties.id === ZONE.id)!;
-    expect(zone.geometry.type).toBe('Polygon');
-    const ring = (zone.geometry.coordinates as number[][][])[0]!;
+    // Edit it: drag one corner on the map (geoman vertex markers), save; the stored ring changes.
+    const readZone = () =>
+      page.evaluate(async (id) => {
+        const r = await fetch('/api/admin/dispatch-config');
+        const c = (await r.json()) as AdminConfigResponse;
+        return c.zones.find((z) => z.properties.id === id)?.geometry ?? null;
+      }, ZONE.id);
+    const drawn = JSON.stringify(await readZone());
+    await page.click(`[data-testid="zone-edit-${ZONE.id}"]`);
+    const vertices = page.locator(
+      '[data-testid="zone-map"] .leaflet-marker-pane .marker-icon:not(.marker-icon-middle)',
+    );
+    await expect.poll(() => vertices.count(), { timeout: 10_000 }).toBe(4);
+    const corner = corners[2]!;
+    await page.mouse.move(corner.x, corner.y);
+    await page.mouse.down();
+    await page.mouse.move(corner.x + 15, corner.y + 10, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForTimeout(300);
+    await page.click('[data-testid="area-submit"]');
+    await page.locator('[data-testid="area-form"]').waitFor({ state: 'detached' });
+    await expect.poll(async () => JSON.stringify(await readZone())).not.toBe(drawn);
+
+    // The stored polygon: a closed ring of the five clicks (one corner moved).
+    const geometry = (await readZone())!;
+    expect(geometry.type).toBe('Polygon');
+    const ring = (geometry.coordinates as number[][][])[0]!;
     expect(ring.length).toBe(5);
     expect(ring[0]).toEqual(ring[4]);
     const lon = ring.slice(0, 4).reduce((s, p) => s + p[0]!, 0) / 4;

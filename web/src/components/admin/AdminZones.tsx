@@ -277,6 +277,7 @@ export function AdminZones({ config, onSaved, onConflict }: AdminPageProps) {
                 <button
                   type="button"
                   className="btn small"
+                  data-testid={`zone-edit-${z.properties.id}`}
                   onClick={() =>
                     start({
                       ...blank('zone'),
@@ -311,6 +312,7 @@ export function AdminZones({ config, onSaved, onConflict }: AdminPageProps) {
                 <button
                   type="button"
                   className="btn small"
+                  data-testid={`jurisdiction-edit-${j.properties.id}`}
                   onClick={() =>
                     start({
                       ...blank('jurisdiction'),

@@ -5,7 +5,7 @@
  * database (a second process reloads; a restart seeds nothing and keeps the edits).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment,
-   @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
+   @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
    response bodies are untyped JSON here; their shapes are what these tests assert. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -250,6 +250,37 @@ describe('dispatch admin API', () => {
       suggestedDepartmentId: 'so-xinhe',
     });
 
+    // SLA edits apply live too: the dispatched case's accept deadline follows the new policy.
+    const caseId = confirmed.body.case.id as string;
+    const dispatched = await duty.req('POST', `/api/cases/${caseId}/transitions`, {
+      action: 'dispatch',
+      departmentId: 'so-xinhe',
+      expectedVersion: 1,
+    });
+    expect(dispatched.status).toBe(200);
+    const acceptAt = async () => {
+      const d = (await duty.req('GET', `/api/cases/${caseId}`)).body;
+      return (Date.parse(d.deadlines.accept) - Date.parse(d.case.dispatchedAt)) / 60_000;
+    };
+    expect(await acceptAt()).toBe(30); // sla.yaml default policy (normal priority)
+    const cfg2 = (await admin.req('GET', '/api/admin/dispatch-config')).body;
+    const sla = await admin.req('PUT', '/api/admin/sla', {
+      policies: [
+        ...cfg2.sla,
+        {
+          alertType: 'dust',
+          priority: 'normal',
+          acceptMin: 7,
+          arriveMin: 20,
+          resolveMin: 60,
+          escalateAfterMin: 10,
+        },
+      ],
+      expectedVersion: cfg2.versions.sla,
+    });
+    expect(sla.status).toBe(200);
+    expect(await acceptAt()).toBe(7);
+
     const office = new TestClient(app.base);
     expect(await office.login('xinhe1', 'xinhe-Pa55word')).toBe(200);
     expect((await office.req('GET', '/api/auth/me')).body.user).toMatchObject({ departmentId: 'so-xinhe' });
@@ -264,6 +295,7 @@ describe('dispatch admin API', () => {
     const usedBy = dept.body.error.details.usedBy as { kind: string; name?: string }[];
     expect(usedBy.filter((x) => x.kind === 'user').map((x) => x.name)).toEqual(['xinhe1']);
     expect(usedBy.some((x) => x.kind === 'rule')).toBe(true);
+    expect(usedBy.some((x) => x.kind === 'case')).toBe(true); // the dust case dispatched to it is open
     expect(dept.body.error.message).toContain('xinhe1');
 
     const zone = await admin.req('DELETE', '/api/admin/zones/zone-xinhe-yard');

@@ -245,6 +245,8 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
             : null;
         },
       });
+      // Departments, areas, rules and SLA live in the database once seeded from the files (admin pages).
+      await d.admin.seed();
       await d.auth.seedUsers(dispatchConfig.users, process.env, (line) => process.stdout.write(line + '\n'));
       cleanups.push(d.startTicker(30_000));
       // Evidence retention: at start, then every 6 h (files only; open alerts/cases are never touched).

@@ -146,6 +146,13 @@ export function loadDispatchConfig(dir: string): DispatchConfig {
         message: `unknown jurisdiction "${r.jurisdictionId}"`,
       });
     }
+    if (r.zoneId !== undefined && !zoneIds.has(r.zoneId)) {
+      issues.push({
+        file: f('rules.yaml'),
+        path: `rules[${i}].zoneId`,
+        message: `unknown zone "${r.zoneId}"`,
+      });
+    }
   });
   const names = new Set<string>();
   users.users.forEach((u, i) => {

@@ -80,3 +80,46 @@ export class RateLimitedError extends DispatchError {
     super(429, 'rate_limited', `too many failed logins; retry in ${retryAfterS} s`, { retryAfterS });
   }
 }
+
+/** 409: a configuration document was changed by someone else since the caller read it. */
+export class ConfigVersionConflictError extends DispatchError {
+  constructor(key: string, expectedVersion: number, actualVersion: number | null) {
+    super(
+      409,
+      'version_conflict',
+      `${key} was changed by someone else (expected version ${expectedVersion}, now ${actualVersion ?? 'none'}); reload and retry`,
+      { key, expectedVersion, actualVersion },
+    );
+  }
+}
+
+/** 409: the username is already used by another user. */
+export class UsernameTakenError extends DispatchError {
+  constructor(username: string) {
+    super(409, 'username_taken', `username "${username}" is already taken`, [
+      { code: 'taken', path: ['username'], message: 'already taken' },
+    ]);
+  }
+}
+
+/** 409: the change would leave no enabled admin. */
+export class LastAdminError extends DispatchError {
+  constructor() {
+    super(409, 'last_admin', 'the last enabled admin cannot be disabled or lose the admin role');
+  }
+}
+
+/**
+ * 409: the entity is still referenced (a department by rules, jurisdictions, users or open cases, ...).
+ * `details.usedBy` lists the references so the console can show them.
+ */
+export class InUseError extends DispatchError {
+  constructor(what: string, usedBy: { kind: string; id: string; name?: string }[]) {
+    super(
+      409,
+      'in_use',
+      `${what} is still in use by ${usedBy.map((u) => `${u.kind} ${u.name ?? u.id}`).join(', ')}`,
+      { usedBy },
+    );
+  }
+}

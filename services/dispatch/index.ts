@@ -5,6 +5,7 @@
 import type { Alert } from '../schemas/api.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import { DispatchAdmin } from './admin.ts';
 import { AuthService } from './auth.ts';
 import type { DispatchConfig } from './config.ts';
 import { fileCaseEvidenceStore, type CaseEvidenceStore } from './evidence.ts';
@@ -39,8 +40,13 @@ export interface CreateDispatchOptions {
 export interface Dispatch {
   service: DispatchService;
   auth: AuthService;
+  /** Admin pages' operations; shares (and updates in place) the `config` object with the service. */
+  admin: DispatchAdmin;
   router: ReturnType<typeof createDispatchRouter>;
-  /** Starts the SLA ticker (every `everyMs`, default 30 s). @returns a stop function. */
+  /**
+   * Starts the SLA ticker (every `everyMs`, default 30 s); each tick first reloads configuration changes
+   * made by other processes. @returns a stop function.
+   */
   startTicker(everyMs?: number): () => void;
 }
 
@@ -59,9 +65,11 @@ export function createDispatch(o: CreateDispatchOptions): Dispatch {
     ...(o.outbound ? { outbound: o.outbound } : {}),
   });
   const auth = new AuthService({ repo: o.repo, clock: o.clock });
+  const admin = new DispatchAdmin({ repo: o.repo, config: o.config, clock: o.clock, log: o.log });
   const router = createDispatchRouter({
     service,
     auth,
+    admin,
     evidence: o.config.evidence,
     log: o.log,
     secureCookies: o.secureCookies ?? false,
@@ -69,14 +77,16 @@ export function createDispatch(o: CreateDispatchOptions): Dispatch {
   return {
     service,
     auth,
+    admin,
     router,
     startTicker: (everyMs = 30_000) => {
       let running = false;
       const t = setInterval(() => {
         if (running) return;
         running = true;
-        service
-          .tick()
+        admin
+          .reload()
+          .then(() => service.tick())
           .catch((e: unknown) => o.log.error({ err: (e as Error).message }, 'SLA tick failed'))
           .finally(() => {
             running = false;

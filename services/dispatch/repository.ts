@@ -61,11 +61,27 @@ export interface OutboxMessage {
   lastError: string | null;
 }
 
+/** The dispatch configuration documents kept in the database (seeded from the YAML/GeoJSON files). */
+export type ConfigKey = 'departments' | 'jurisdictions' | 'zones' | 'rules' | 'sla';
+
+/** One stored configuration document: `body` is the JSON of the file schema; `version` starts at 1. */
+export interface ConfigDoc {
+  key: ConfigKey;
+  version: number;
+  body: unknown;
+  updatedAt: string;
+}
+
 /**
  * Everything one action writes, applied atomically by {@link DispatchRepository.commit}.
  * - `updateCases`: compare-and-set on `expectedVersion`; `next.version` must be `expectedVersion + 1`.
  * - `reviews`: at most one review per alert; a second one throws `AlreadyReviewedError`.
  * - `audit`: chained in order after the current chain head (ids, prevHash, hash assigned here).
+ * - `configDocs`: compare-and-set on `expectedVersion` (0 = the document must not exist yet); stored with
+ *   version `expectedVersion + 1`.
+ * - `insertUsers` (username must be free), `updateUsers` (by id; username, id and createdAt unchanged).
+ * - `requireEnabledAdmin`: after the user writes, at least one enabled admin must remain (checked inside the
+ *   transaction, so two admins disabling each other at once cannot both succeed).
  */
 export interface ChangeSet {
   insertCases?: Case[];
@@ -74,6 +90,12 @@ export interface ChangeSet {
   feedback?: Feedback[];
   audit?: AuditInput[];
   outbox?: OutboxMessage[];
+  configDocs?: { key: ConfigKey; body: unknown; expectedVersion: number; at: string }[];
+  insertUsers?: StoredUser[];
+  updateUsers?: StoredUser[];
+  /** Revokes every open session of these users at `at` (password reset, disable). */
+  revokeSessionsOf?: { userId: string; at: string }[];
+  requireEnabledAdmin?: boolean;
 }
 
 /** Case list filter. `departmentId` filters on the assigned department. */
@@ -123,6 +145,9 @@ export interface DispatchRepository {
    * @returns the chained audit rows, in input order.
    * @throws VersionConflictError when a case's stored version differs from `expectedVersion` (nothing written).
    * @throws AlreadyReviewedError when an alert already has a review (nothing written).
+   * @throws ConfigVersionConflictError when a config document's version differs (nothing written).
+   * @throws UsernameTakenError for an `insertUsers` username that exists; NotFoundError for an unknown
+   *   `updateUsers` id; LastAdminError when `requireEnabledAdmin` fails (nothing written).
    */
   commit(cs: ChangeSet): Promise<{ audit: AuditEntry[] }>;
   getCase(id: string): Promise<Case | null>;
@@ -153,6 +178,10 @@ export interface DispatchRepository {
   insertUserIfAbsent(u: StoredUser): Promise<boolean>;
   getUserByUsername(username: string): Promise<StoredUser | null>;
   getUser(id: string): Promise<StoredUser | null>;
+  /** Every user (including disabled ones), by username. */
+  listUsers(): Promise<StoredUser[]>;
+  /** The stored configuration documents (none before the first seed). */
+  listConfigDocs(): Promise<ConfigDoc[]>;
   createSession(s: SessionRecord): Promise<void>;
   getSession(tokenHash: string): Promise<SessionRecord | null>;
   /** Marks a session revoked (logout); sessions are never deleted either. */

@@ -4,7 +4,7 @@
  * serialise. Errors use the app's shape `{ error: { code, message, details? } }`.
  *
  * Sessions: cookie `tw_session` (HttpOnly, SameSite=Strict, Path=/, Secure when `secureCookies`).
- * CSRF: every POST except login needs header `x-csrf-token` equal to the session's token; requests whose
+ * CSRF: every POST/PUT/PATCH/DELETE except login needs header `x-csrf-token` equal to the session's token; requests whose
  * `Origin` header names another host than `Host` are refused (403 `csrf`). Request ids: `x-request-id`
  * (echoed; generated when absent) is recorded in every audit row.
  */
@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { Logger } from '../util/logger.ts';
 import { roomsFor, type Actor } from './access.ts';
+import type { DispatchAdmin } from './admin.ts';
 import type { AuthService, AuthSession } from './auth.ts';
 import { DispatchError, RateLimitedError, UnauthorizedError, ValidationError } from './errors.ts';
 import { reportCsv } from './reports.ts';
@@ -22,6 +23,18 @@ import {
   ConfirmBody,
   DashboardQuery,
   DashboardResponse,
+  CreateUserBody,
+  DepartmentBody,
+  DepartmentUpdateBody,
+  JurisdictionBody,
+  JurisdictionUpdateBody,
+  PasswordBody,
+  RouteTestBody,
+  RulesBody,
+  SlaBody,
+  UpdateUserBody,
+  ZoneBody,
+  ZoneUpdateBody,
   DismissalStatsQuery,
   DismissBody,
   FeedbackFields,
@@ -41,6 +54,8 @@ export const SESSION_COOKIE = 'tw_session';
 export interface DispatchRouterDeps {
   service: DispatchService;
   auth: AuthService;
+  /** Admin pages' operations (`/api/admin/*`); absent: those routes answer 404. */
+  admin?: DispatchAdmin;
   evidence: EvidenceSettings;
   log: Logger;
   /** Mark the cookie `Secure` (behind HTTPS). Default false (the demo runs on plain http://localhost). */
@@ -307,6 +322,69 @@ export function createDispatchRouter(deps: DispatchRouterDeps): express.Router {
       .setHeader('Content-Disposition', `attachment; filename="cases-by-${q.groupBy}.csv"`)
       .send(reportCsv(rows, q.groupBy));
   });
+
+  // --- admin: dispatch configuration and users (role admin; checked in DispatchAdmin)
+  const admin = deps.admin;
+  if (admin) {
+    r.get('/admin/dispatch-config', (_req, res) => {
+      res.json(admin.snapshot(actor(res)));
+    });
+    r.post('/admin/departments', writeGuard, async (req, res) => {
+      res.status(201).json(await admin.createDepartment(actor(res), parse(DepartmentBody, req.body, 'body')));
+    });
+    r.put('/admin/departments/:id', writeGuard, async (req, res) => {
+      const b = parse(DepartmentUpdateBody, req.body, 'body');
+      res.json(await admin.updateDepartment(actor(res), param(req, 'id'), b));
+    });
+    r.delete('/admin/departments/:id', writeGuard, async (req, res) => {
+      res.json(await admin.deleteDepartment(actor(res), param(req, 'id')));
+    });
+    r.post('/admin/jurisdictions', writeGuard, async (req, res) => {
+      const b = parse(JurisdictionBody, req.body, 'body');
+      res.status(201).json(await admin.createJurisdiction(actor(res), b));
+    });
+    r.put('/admin/jurisdictions/:id', writeGuard, async (req, res) => {
+      const b = parse(JurisdictionUpdateBody, req.body, 'body');
+      res.json(await admin.updateJurisdiction(actor(res), param(req, 'id'), b));
+    });
+    r.delete('/admin/jurisdictions/:id', writeGuard, async (req, res) => {
+      res.json(await admin.deleteJurisdiction(actor(res), param(req, 'id')));
+    });
+    r.post('/admin/zones', writeGuard, async (req, res) => {
+      res.status(201).json(await admin.createZone(actor(res), parse(ZoneBody, req.body, 'body')));
+    });
+    r.put('/admin/zones/:id', writeGuard, async (req, res) => {
+      const b = parse(ZoneUpdateBody, req.body, 'body');
+      res.json(await admin.updateZone(actor(res), param(req, 'id'), b));
+    });
+    r.delete('/admin/zones/:id', writeGuard, async (req, res) => {
+      res.json(await admin.deleteZone(actor(res), param(req, 'id')));
+    });
+    r.put('/admin/rules', writeGuard, async (req, res) => {
+      res.json(await admin.putRules(actor(res), parse(RulesBody, req.body, 'body')));
+    });
+    r.put('/admin/sla', writeGuard, async (req, res) => {
+      res.json(await admin.putSla(actor(res), parse(SlaBody, req.body, 'body')));
+    });
+    r.post('/admin/route-test', writeGuard, (req, res) => {
+      res.json(admin.testRoute(actor(res), parse(RouteTestBody, req.body, 'body')));
+    });
+    r.get('/admin/users', async (_req, res) => {
+      res.json({ users: await admin.listUsers(actor(res)) });
+    });
+    r.post('/admin/users', writeGuard, async (req, res) => {
+      const b = parse(CreateUserBody, req.body, 'body');
+      res.status(201).json({ user: await admin.createUser(actor(res), b) });
+    });
+    r.patch('/admin/users/:id', writeGuard, async (req, res) => {
+      const b = parse(UpdateUserBody, req.body, 'body');
+      res.json({ user: await admin.updateUser(actor(res), param(req, 'id'), b) });
+    });
+    r.post('/admin/users/:id/password', writeGuard, async (req, res) => {
+      const b = parse(PasswordBody, req.body, 'body');
+      res.json({ user: await admin.setPassword(actor(res), param(req, 'id'), b) });
+    });
+  }
 
   // --- errors (same shape as services/api/app.ts)
   r.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -11,7 +11,7 @@
  *    point. When no sample hits a zone, the first sample inside a jurisdiction is taken. Without any hit the
  *    camera position itself is used (`positionSource: 'camera'`). Overlapping polygons: the first feature in
  *    file order wins.
- * 2. Rule. Every rule whose given conditions (alertType, zoneType, jurisdictionId) all match is a candidate;
+ * 2. Rule. Every rule whose given conditions (alertType, zoneType, zoneId, jurisdictionId) all match is a candidate;
  *    the most specific (most conditions given) wins, then the higher `priority`, then the earlier rule.
  *    Without a matching rule, the department bound to the jurisdiction (its street office) is suggested when
  *    `fallbackToJurisdiction` is true. Otherwise the suggestion is null and duty staff choose.
@@ -124,7 +124,13 @@ export function locateAlongRay(
  * The most specific matching rule's department, else the jurisdiction's department (when enabled), else null.
  */
 export function suggestDepartment(
-  facts: { alertType: DetectionType; zoneType: ZoneType | null; jurisdiction: JurisdictionFeature | null },
+  facts: {
+    alertType: DetectionType;
+    zoneType: ZoneType | null;
+    jurisdiction: JurisdictionFeature | null;
+    /** Id of the special zone hit (optional for callers that only know the type). */
+    zoneId?: string | null;
+  },
   rules: RulesFile,
 ): { departmentId: string | null; matchedBy: number | 'jurisdiction' | null } {
   let best: { i: number; specificity: number; priority: number } | null = null;
@@ -132,7 +138,10 @@ export function suggestDepartment(
     if (r.alertType !== undefined && r.alertType !== facts.alertType) return;
     if (r.zoneType !== undefined && r.zoneType !== facts.zoneType) return;
     if (r.jurisdictionId !== undefined && r.jurisdictionId !== facts.jurisdiction?.properties.id) return;
-    const specificity = [r.alertType, r.zoneType, r.jurisdictionId].filter((x) => x !== undefined).length;
+    if (r.zoneId !== undefined && r.zoneId !== (facts.zoneId ?? null)) return;
+    const specificity = [r.alertType, r.zoneType, r.zoneId, r.jurisdictionId].filter(
+      (x) => x !== undefined,
+    ).length;
     if (
       !best ||
       specificity > best.specificity ||
@@ -193,7 +202,12 @@ export function routeAlert(
     }
   }
   const s = suggestDepartment(
-    { alertType: alert.type, zoneType: zone?.properties.zoneType ?? null, jurisdiction },
+    {
+      alertType: alert.type,
+      zoneType: zone?.properties.zoneType ?? null,
+      zoneId: zone?.properties.id ?? null,
+      jurisdiction,
+    },
     data.rules,
   );
   return {

@@ -15,7 +15,7 @@ import { DetectionType } from '../schemas/config.ts';
 /**
  * User roles. `duty`: duty staff (值班员) who review alerts and dispatch; `supervisor` (督办): duty rights plus
  * escalations; `office`: a street office or department user bound to one department; `admin`: read-only over
- * all cases (user management is done through the seed file).
+ * all cases, manages users and the dispatch configuration (`/api/admin/*`).
  */
 export const Role = z.enum(['duty', 'supervisor', 'office', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -152,7 +152,7 @@ export const AuditEntry = z
     actorRole: AuditRole,
     /** `case.<action>`, `alert.confirm|dismiss|merge`, `case.feedback`, `case.overdue`, `case.escalate`, ... */
     action: z.string(),
-    entityType: z.enum(['case', 'alert', 'user', 'session']),
+    entityType: z.enum(['case', 'alert', 'user', 'session', 'config']),
     entityId: z.string(),
     caseId: z.string().nullable(),
     fromState: z.string().nullable(),
@@ -541,6 +541,8 @@ export const RoutingRule = z
     alertType: DetectionType.optional(),
     zoneType: ZoneType.optional(),
     jurisdictionId: z.string().optional(),
+    /** One special zone (its `properties.id` in `zones.geojson`); more specific than `zoneType`. */
+    zoneId: z.string().min(1).optional(),
     departmentId: z.string().min(1),
     priority: z.number().int().default(0),
     note: z.string().optional(),
@@ -589,6 +591,7 @@ export const SlaPolicy = z
   .strict()
   .refine((p) => p.acceptMin <= p.arriveMin && p.arriveMin <= p.resolveMin, {
     message: 'deadlines must satisfy acceptMin <= arriveMin <= resolveMin',
+    path: ['resolveMin'],
   });
 export type SlaPolicy = z.infer<typeof SlaPolicy>;
 
@@ -635,3 +638,147 @@ export const EvidenceSettings = z
   })
   .strict();
 export type EvidenceSettings = z.infer<typeof EvidenceSettings>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Admin API (`/api/admin/*`, role admin): dispatch configuration and users. The console validates its forms
+// with these very schemas. Validation errors answer 400 with `details` = zod-style issues
+// (`{ code, path, message }[]`, `path` relative to the body, e.g. `["rules", 2, "departmentId"]`).
+
+/** `POST /api/admin/departments`. */
+export const DepartmentBody = Department;
+export type DepartmentBody = z.infer<typeof DepartmentBody>;
+
+/** `PUT /api/admin/departments/:id` (the id cannot change). */
+export const DepartmentUpdateBody = Department.omit({ id: true }).strict();
+export type DepartmentUpdateBody = z.infer<typeof DepartmentUpdateBody>;
+
+const AreaId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a lowercase slug');
+
+/** `POST /api/admin/jurisdictions`: a street office area bound to a department (geometry drawn on the map). */
+export const JurisdictionBody = z
+  .object({
+    id: AreaId,
+    name: z.string().trim().min(1).max(100),
+    departmentId: z.string().min(1),
+    geometry: PolygonGeometry,
+  })
+  .strict();
+export type JurisdictionBody = z.infer<typeof JurisdictionBody>;
+export const JurisdictionUpdateBody = JurisdictionBody.omit({ id: true }).strict();
+export type JurisdictionUpdateBody = z.infer<typeof JurisdictionUpdateBody>;
+
+/** `POST /api/admin/zones`: a special zone (geometry drawn on the map). */
+export const ZoneBody = z
+  .object({
+    id: AreaId,
+    name: z.string().trim().min(1).max(100),
+    zoneType: ZoneType,
+    geometry: PolygonGeometry,
+  })
+  .strict();
+export type ZoneBody = z.infer<typeof ZoneBody>;
+export const ZoneUpdateBody = ZoneBody.omit({ id: true }).strict();
+export type ZoneUpdateBody = z.infer<typeof ZoneUpdateBody>;
+
+/** `PUT /api/admin/rules`: the whole ordered rule list; `expectedVersion` as read (409 when stale). */
+export const RulesBody = z
+  .object({
+    rules: z.array(RoutingRule).max(500),
+    fallbackToJurisdiction: z.boolean(),
+    ray: RaySampling.optional(),
+    expectedVersion: z.number().int().min(0),
+  })
+  .strict();
+export type RulesBody = z.infer<typeof RulesBody>;
+
+/** `PUT /api/admin/sla`: the whole policy list; `expectedVersion` as read (409 when stale). */
+export const SlaBody = z
+  .object({ policies: z.array(SlaPolicy).min(1).max(200), expectedVersion: z.number().int().min(0) })
+  .strict();
+export type SlaBody = z.infer<typeof SlaBody>;
+
+/** `POST /api/admin/route-test`: where would an alert of `alertType` at this point be routed? */
+export const RouteTestBody = z
+  .object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), alertType: DetectionType })
+  .strict();
+export type RouteTestBody = z.infer<typeof RouteTestBody>;
+
+/** Answer of `POST /api/admin/route-test`: what the point lies in and the rule/department it routes to. */
+export const RouteTestResult = z
+  .object({
+    jurisdictionId: z.string().nullable(),
+    zoneId: z.string().nullable(),
+    zoneType: ZoneType.nullable(),
+    departmentId: z.string().nullable(),
+    /** Index of the winning rule, `jurisdiction` (street-office fallback) or null (no suggestion). */
+    matchedBy: z.union([z.number().int(), z.literal('jurisdiction')]).nullable(),
+    rule: RoutingRule.nullable(),
+  })
+  .strict();
+export type RouteTestResult = z.infer<typeof RouteTestResult>;
+
+/** Minimum password length for users created or reset by an admin (NIST SP 800-63B: at least 8). */
+export const MIN_PASSWORD_LENGTH = 8;
+const NewPassword = z.string().min(MIN_PASSWORD_LENGTH).max(256);
+
+const officeNeedsDepartment = {
+  message: 'departmentId is required for office users and not allowed for other roles',
+  path: ['departmentId'],
+};
+
+/** `POST /api/admin/users`. */
+export const CreateUserBody = z
+  .object({
+    username: SeedUser.shape.username,
+    displayName: z.string().trim().min(1).max(100),
+    role: Role,
+    departmentId: z.string().min(1).optional(),
+    password: NewPassword,
+  })
+  .strict()
+  .refine((u) => (u.role === 'office') === (u.departmentId !== undefined), officeNeedsDepartment);
+export type CreateUserBody = z.infer<typeof CreateUserBody>;
+
+/** `PATCH /api/admin/users/:id`: any subset; `departmentId: null` clears it (non-office roles). */
+export const UpdateUserBody = z
+  .object({
+    displayName: z.string().trim().min(1).max(100).optional(),
+    role: Role.optional(),
+    departmentId: z.string().min(1).nullable().optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
+
+/** `POST /api/admin/users/:id/password`: the admin sets a new password. */
+export const PasswordBody = z.object({ password: NewPassword }).strict();
+export type PasswordBody = z.infer<typeof PasswordBody>;
+
+/** A user as the admin pages see it (never the password hash). */
+export const AdminUser = User.extend({ disabled: z.boolean(), createdAt: z.string() }).strict();
+export type AdminUser = z.infer<typeof AdminUser>;
+
+/** Versions of the configuration documents (0 = still the file as loaded at start, never edited). */
+export const ConfigVersions = z
+  .object({
+    departments: z.number().int(),
+    jurisdictions: z.number().int(),
+    zones: z.number().int(),
+    rules: z.number().int(),
+    sla: z.number().int(),
+  })
+  .strict();
+export type ConfigVersions = z.infer<typeof ConfigVersions>;
+
+/** `GET /api/admin/dispatch-config`: the live dispatch configuration. */
+export const AdminConfigResponse = z
+  .object({
+    departments: z.array(Department),
+    jurisdictions: z.array(JurisdictionFeature),
+    zones: z.array(ZoneFeature),
+    rules: RulesFile,
+    sla: z.array(SlaPolicy),
+    versions: ConfigVersions,
+  })
+  .strict();
+export type AdminConfigResponse = z.infer<typeof AdminConfigResponse>;

@@ -6,11 +6,20 @@
  * `pg_advisory_xact_lock` (see {@link SqlDb.lockChain}).
  */
 import { chainAuditRow } from './audit.ts';
-import { AlreadyReviewedError, VersionConflictError } from './errors.ts';
+import {
+  AlreadyReviewedError,
+  ConfigVersionConflictError,
+  LastAdminError,
+  NotFoundError,
+  UsernameTakenError,
+  VersionConflictError,
+} from './errors.ts';
 import type {
   AlertReview,
   CaseDayCount,
   ChangeSet,
+  ConfigDoc,
+  ConfigKey,
   DispatchRepository,
   OutboxMessage,
   ReviewDayCount,
@@ -116,6 +125,14 @@ const MIGRATIONS = (t: (n: string) => string): string[][] => [
        delivered_at TEXT,
        last_error TEXT)`,
     `CREATE INDEX dispatch_outbox_due ON ${t('dispatch_outbox')} (delivered_at, next_attempt_at)`,
+  ],
+  // 2: the dispatch configuration edited on the admin pages (seeded from the YAML/GeoJSON files).
+  [
+    `CREATE TABLE ${t('dispatch_config')} (
+       key TEXT PRIMARY KEY,
+       version INTEGER NOT NULL,
+       body TEXT NOT NULL,
+       updated_at TEXT NOT NULL)`,
   ],
 ];
 
@@ -278,7 +295,18 @@ export function sqlDispatchRepository(db: SqlDb): DispatchRepository {
     users: db.table('dispatch_users'),
     sessions: db.table('dispatch_sessions'),
     outbox: db.table('dispatch_outbox'),
+    config: db.table('dispatch_config'),
   };
+  const userParams = (u: StoredUser) => [
+    u.username,
+    u.displayName,
+    u.role,
+    u.departmentId,
+    u.passwordHash,
+    u.disabled ? 1 : 0,
+    u.createdAt,
+    u.id,
+  ];
   const caseParams = (c: Case) => [
     c.state,
     c.version,
@@ -352,6 +380,58 @@ export function sqlDispatchRepository(db: SqlDb): DispatchRepository {
             f.at,
             JSON.stringify(f),
           ]);
+        }
+        for (const d of cs.configDocs ?? []) {
+          const body = JSON.stringify(d.body);
+          const n =
+            d.expectedVersion === 0
+              ? await c.run(
+                  `INSERT INTO ${T.config} (key, version, body, updated_at) VALUES (?, 1, ?, ?) ON CONFLICT DO NOTHING`,
+                  [d.key, body, d.at],
+                )
+              : await c.run(
+                  `UPDATE ${T.config} SET version = ?, body = ?, updated_at = ? WHERE key = ? AND version = ?`,
+                  [d.expectedVersion + 1, body, d.at, d.key, d.expectedVersion],
+                );
+          if (n !== 1) {
+            const cur = await c.all<{ version: number | string }>(
+              `SELECT version FROM ${T.config} WHERE key = ?`,
+              [d.key],
+            );
+            throw new ConfigVersionConflictError(
+              d.key,
+              d.expectedVersion,
+              cur[0] ? Number(cur[0].version) : null,
+            );
+          }
+        }
+        for (const u of cs.insertUsers ?? []) {
+          const n = await c.run(
+            `INSERT INTO ${T.users} (username, display_name, role, department_id, password_hash, disabled, created_at, id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+            userParams(u),
+          );
+          if (n !== 1) throw new UsernameTakenError(u.username);
+        }
+        for (const u of cs.updateUsers ?? []) {
+          const n = await c.run(
+            `UPDATE ${T.users} SET display_name = ?, role = ?, department_id = ?, password_hash = ?, disabled = ?
+             WHERE id = ? AND username = ?`,
+            [u.displayName, u.role, u.departmentId, u.passwordHash, u.disabled ? 1 : 0, u.id, u.username],
+          );
+          if (n !== 1) throw new NotFoundError('user');
+        }
+        for (const r of cs.revokeSessionsOf ?? []) {
+          await c.run(`UPDATE ${T.sessions} SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, [
+            r.at,
+            r.userId,
+          ]);
+        }
+        if (cs.requireEnabledAdmin) {
+          const r = await c.all<{ n: number | string }>(
+            `SELECT COUNT(*) AS n FROM ${T.users} WHERE role = 'admin' AND disabled = 0`,
+          );
+          if (Number(r[0]?.n ?? 0) < 1) throw new LastAdminError();
         }
         for (const o of cs.outbox ?? []) {
           await c.run(
@@ -557,6 +637,18 @@ export function sqlDispatchRepository(db: SqlDb): DispatchRepository {
       const r = await db.all<UserRow>(`SELECT * FROM ${T.users} WHERE id = ?`, [id]);
       return r[0] ? toUser(r[0]) : null;
     },
+    listUsers: async () => (await db.all<UserRow>(`SELECT * FROM ${T.users} ORDER BY username`)).map(toUser),
+    listConfigDocs: async () =>
+      (
+        await db.all<{ key: string; version: number | string; body: string; updated_at: string }>(
+          `SELECT * FROM ${T.config} ORDER BY key`,
+        )
+      ).map((r): ConfigDoc => ({
+        key: r.key as ConfigKey,
+        version: Number(r.version),
+        body: JSON.parse(r.body) as unknown,
+        updatedAt: r.updated_at,
+      })),
     createSession: async (s: SessionRecord) => {
       await db.run(
         `INSERT INTO ${T.sessions} (token_hash, user_id, csrf_token, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)`,

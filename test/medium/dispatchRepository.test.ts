@@ -9,9 +9,15 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain, type AuditInput } from '../../services/dispatch/audit.ts';
-import { AlreadyReviewedError, VersionConflictError } from '../../services/dispatch/errors.ts';
+import {
+  AlreadyReviewedError,
+  ConfigVersionConflictError,
+  LastAdminError,
+  UsernameTakenError,
+  VersionConflictError,
+} from '../../services/dispatch/errors.ts';
 import { pgDispatchRepository } from '../../services/dispatch/pgRepository.ts';
-import type { AlertReview, DispatchRepository } from '../../services/dispatch/repository.ts';
+import type { AlertReview, DispatchRepository, StoredUser } from '../../services/dispatch/repository.ts';
 import type { Case } from '../../services/dispatch/schemas.ts';
 import { sqliteDispatchRepository } from '../../services/dispatch/sqliteRepository.ts';
 
@@ -298,6 +304,114 @@ export function runRepositorySuite(
       expect(await repo.dueOutbox('2026-05-01T08:00:30.000Z', 10)).toEqual([]);
       await repo.markOutboxDelivered('o1', '2026-05-01T08:01:00.000Z');
       expect(await repo.dueOutbox('2027-01-01T00:00:00.000Z', 10)).toEqual([]);
+    });
+
+    it('stores configuration documents with compare-and-set, together with their audit row', async () => {
+      expect(await repo.listConfigDocs()).toEqual([]);
+      const at = '2026-05-01T09:00:00.000Z';
+      const cfgAudit = (action: string): AuditInput =>
+        audit('x', action, { caseId: null, entityType: 'config', entityId: 'departments', toState: null });
+      const seeded = { departments: [{ id: 'env', name: '环境局', kind: 'bureau' }] };
+      await repo.commit({
+        configDocs: [{ key: 'departments', body: seeded, expectedVersion: 0, at }],
+        audit: [cfgAudit('config.seed')],
+      });
+      // A second seed (another process) conflicts instead of overwriting.
+      const again = await repo
+        .commit({ configDocs: [{ key: 'departments', body: {}, expectedVersion: 0, at }] })
+        .catch((e: unknown) => e);
+      expect(again).toBeInstanceOf(ConfigVersionConflictError);
+      expect(again).toMatchObject({ status: 409, details: { expectedVersion: 0, actualVersion: 1 } });
+      const edited = {
+        departments: [...seeded.departments, { id: 'so-x', name: '新街道', kind: 'street_office' }],
+      };
+      const { audit: rows } = await repo.commit({
+        configDocs: [{ key: 'departments', body: edited, expectedVersion: 1, at }],
+        audit: [cfgAudit('config.department.create')],
+      });
+      expect(rows[0]).toMatchObject({ entityType: 'config', action: 'config.department.create' });
+      // Stale writer: nothing written, no audit row.
+      const auditBefore = (await repo.auditAfter(0, 10_000)).length;
+      const stale = await repo
+        .commit({
+          configDocs: [{ key: 'departments', body: seeded, expectedVersion: 1, at }],
+          audit: [cfgAudit('config.department.delete')],
+        })
+        .catch((e: unknown) => e);
+      expect(stale).toBeInstanceOf(ConfigVersionConflictError);
+      expect((await repo.auditAfter(0, 10_000)).length).toBe(auditBefore);
+      expect(await repo.listConfigDocs()).toEqual([
+        { key: 'departments', version: 2, body: edited, updatedAt: at },
+      ]);
+    });
+
+    it('creates and updates users; usernames are unique; one enabled admin must remain', async () => {
+      const user = (id: string, over: Partial<StoredUser> = {}): StoredUser => ({
+        id,
+        username: id,
+        displayName: `User ${id}`,
+        role: 'admin',
+        departmentId: null,
+        passwordHash: '$argon2id$fake',
+        disabled: false,
+        createdAt: '2026-05-01T08:00:00.000Z',
+        ...over,
+      });
+      await repo.commit({ insertUsers: [user('zz-admin-a'), user('zz-admin-b')] });
+      const taken = await repo
+        .commit({ insertUsers: [user('zz-other', { username: 'zz-admin-a' })] })
+        .catch((e: unknown) => e);
+      expect(taken).toBeInstanceOf(UsernameTakenError);
+      expect(await repo.getUser('zz-other')).toBeNull();
+
+      await repo.commit({
+        updateUsers: [user('zz-admin-b', { role: 'office', departmentId: 'env', displayName: 'B' })],
+        requireEnabledAdmin: true,
+      });
+      expect(await repo.getUser('zz-admin-b')).toMatchObject({
+        role: 'office',
+        departmentId: 'env',
+        displayName: 'B',
+      });
+      const admins = (await repo.listUsers()).filter((u) => u.role === 'admin' && !u.disabled);
+      // Disable every remaining admin at once: refused, nothing written.
+      const last = await repo
+        .commit({
+          updateUsers: admins.map((u) => ({ ...u, disabled: true })),
+          requireEnabledAdmin: true,
+          audit: [audit('x', 'user.disable', { caseId: null, entityType: 'user', entityId: 'zz-admin-a' })],
+        })
+        .catch((e: unknown) => e);
+      expect(last).toBeInstanceOf(LastAdminError);
+      expect(await repo.getUser('zz-admin-a')).toMatchObject({ disabled: false });
+      // Revoking a user's sessions (password reset) leaves other users' sessions alone.
+      const session = (tokenHash: string, userId: string) => ({
+        tokenHash,
+        userId,
+        csrfToken: 'c',
+        createdAt: '2026-05-01T08:00:00.000Z',
+        expiresAt: '2026-05-01T20:00:00.000Z',
+        revokedAt: null,
+      });
+      await repo.createSession(session('zz-s1', 'zz-admin-a'));
+      await repo.createSession(session('zz-s2', 'zz-admin-a'));
+      await repo.createSession(session('zz-s3', 'zz-admin-b'));
+      await repo.commit({
+        revokeSessionsOf: [{ userId: 'zz-admin-a', at: '2026-05-01T09:30:00.000Z' }],
+        audit: [
+          audit('x', 'user.password_reset', {
+            caseId: null,
+            entityType: 'user',
+            entityId: 'zz-admin-a',
+            at: '2026-05-01T09:30:00.000Z',
+          }),
+        ],
+      });
+      expect((await repo.getSession('zz-s1'))?.revokedAt).toBe('2026-05-01T09:30:00.000Z');
+      expect((await repo.getSession('zz-s2'))?.revokedAt).toBe('2026-05-01T09:30:00.000Z');
+      expect((await repo.getSession('zz-s3'))?.revokedAt).toBeNull();
+      const names = (await repo.listUsers()).map((u) => u.username);
+      expect(names).toEqual(expect.arrayContaining(['zz-admin-a', 'zz-admin-b']));
     });
   });
 }

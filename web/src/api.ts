@@ -77,6 +77,18 @@ export function apiPost<T>(url: string, body?: unknown, opts: RequestOptions = {
   return send<T>('POST', url, body ?? {}, opts);
 }
 
+export function apiPut<T>(url: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
+  return send<T>('PUT', url, body, opts);
+}
+
+export function apiPatch<T>(url: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
+  return send<T>('PATCH', url, body, opts);
+}
+
+export function apiDelete<T>(url: string, opts: RequestOptions = {}): Promise<T> {
+  return send<T>('DELETE', url, undefined, opts);
+}
+
 /** True for the "someone else changed the case" answer (409 `version_conflict`). */
 export function isVersionConflict(e: unknown): boolean {
   return e instanceof ApiError && e.status === 409 && e.code === 'version_conflict';

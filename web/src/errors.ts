@@ -17,6 +17,11 @@ const KNOWN = new Set([
   'reason_required',
   'disposition_required',
   'unknown_department',
+  'in_use',
+  'last_admin',
+  'username_taken',
+  'invalid_reference',
+  'bad_request',
 ]);
 
 export function errorText(e: unknown, t: TFunction): string {

@@ -22,6 +22,16 @@ describe('router', () => {
     expect(parseRoute('/map/x')).toEqual({ name: 'notFound' });
   });
 
+  it('parses the dispatch admin pages', () => {
+    expect(parseRoute('/admin/departments')).toEqual({ name: 'adminDispatch', section: 'departments' });
+    expect(parseRoute('/admin/zones')).toEqual({ name: 'adminDispatch', section: 'zones' });
+    expect(parseRoute('/admin/rules')).toEqual({ name: 'adminDispatch', section: 'rules' });
+    expect(parseRoute('/admin/sla')).toEqual({ name: 'adminDispatch', section: 'sla' });
+    expect(parseRoute('/admin/users')).toEqual({ name: 'adminDispatch', section: 'users' });
+    expect(parseRoute('/admin/nope')).toEqual({ name: 'notFound' });
+    expect(parseRoute('/admin/rules/x')).toEqual({ name: 'notFound' });
+  });
+
   it('login keeps only same-site "next" paths', () => {
     expect(parseRoute('/login', '?next=%2Fcases%2Fc1')).toEqual({ name: 'login', next: '/cases/c1' });
     expect(parseRoute('/login', '?next=https://evil.example')).toEqual({ name: 'login', next: null });
@@ -39,6 +49,8 @@ describe('router', () => {
       { name: 'login', next: '/office' },
       { name: 'wall', params: { panel: 6, layout: 16, dwellS: 60 } },
       { name: 'map' },
+      { name: 'adminDispatch', section: 'zones' },
+      { name: 'adminDispatch', section: 'users' },
     ];
     for (const r of routes) {
       const p = pathOf(r);

@@ -5,6 +5,12 @@
 import { useSyncExternalStore, type MouseEvent } from 'react';
 import { parseWallParams, wallSearch, type WallParams } from './wall.ts';
 
+/** Admin pages of the dispatch configuration (`/admin/<section>`). */
+export const ADMIN_DISPATCH_SECTIONS = ['departments', 'zones', 'rules', 'sla', 'users'] as const;
+export type AdminDispatchSection = (typeof ADMIN_DISPATCH_SECTIONS)[number];
+const isAdminDispatchSection = (s: string): s is AdminDispatchSection =>
+  (ADMIN_DISPATCH_SECTIONS as readonly string[]).includes(s);
+
 export type Route =
   | { name: 'console' }
   | { name: 'login'; next: string | null }
@@ -15,6 +21,7 @@ export type Route =
   | { name: 'wall'; params: WallParams }
   | { name: 'map' }
   | { name: 'dashboard' }
+  | { name: 'adminDispatch'; section: AdminDispatchSection }
   | { name: 'notFound' };
 
 /** Route of a path + query string. */
@@ -36,6 +43,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (a === 'wall' && b === undefined) return { name: 'wall', params: parseWallParams(search) };
   if (a === 'map' && b === undefined) return { name: 'map' };
   if (a === 'dashboard' && b === undefined) return { name: 'dashboard' };
+  if (a === 'admin' && b !== undefined && isAdminDispatchSection(b))
+    return { name: 'adminDispatch', section: b };
   return { name: 'notFound' };
 }
 
@@ -60,6 +69,8 @@ export function pathOf(r: Route): string {
       return '/map';
     case 'dashboard':
       return '/dashboard';
+    case 'adminDispatch':
+      return `/admin/${r.section}`;
     case 'notFound':
       return '/';
   }

@@ -1,7 +1,15 @@
 import type { TFunction } from 'i18next';
 import { describe, expect, it } from 'vitest';
-import { DismissBody, LoginBody, TransitionBody } from '../../services/dispatch/schemas.ts';
-import { validate, withoutChangedField } from './validation.ts';
+import {
+  CreateUserBody,
+  DismissBody,
+  LoginBody,
+  RulesBody,
+  SlaBody,
+  TransitionBody,
+} from '../../services/dispatch/schemas.ts';
+import { ApiError } from './api.ts';
+import { serverFieldErrors, validate, validatePaths, withoutChangedField } from './validation.ts';
 
 /** Echoes the key and options so the mapping from zod issues to locale keys is visible. */
 const t = ((key: string, o?: Record<string, unknown>) =>
@@ -35,5 +43,49 @@ describe('form validation with the API schemas', () => {
       reason: 'y',
     });
     expect(withoutChangedField(errors, { target: {} as EventTarget })).toBe(errors);
+  });
+
+  it('admin forms: errors keyed by the full path of list fields', () => {
+    const rules = validatePaths(
+      RulesBody,
+      {
+        rules: [{ departmentId: 'env' }, { alertType: 'fire', departmentId: '' }],
+        fallbackToJurisdiction: true,
+        expectedVersion: 1,
+      },
+      t,
+    );
+    expect(rules.errors).toEqual({
+      'rules.1.alertType': 'validation.choose',
+      'rules.1.departmentId': 'validation.required',
+    });
+    const sla = validatePaths(
+      SlaBody,
+      {
+        policies: [{ acceptMin: 30, arriveMin: 20, resolveMin: 60, escalateAfterMin: 10 }],
+        expectedVersion: 0,
+      },
+      t,
+    );
+    expect(sla.errors).toEqual({ 'policies.0.resolveMin': 'validation.slaOrder' });
+    const user = validatePaths(
+      CreateUserBody,
+      { username: 'a', displayName: 'A', role: 'office', password: 'x' },
+      t,
+    );
+    expect(Object.keys(user.errors ?? {}).sort()).toEqual(['departmentId', 'password', 'username']);
+  });
+
+  it("admin forms: the server's issues land on the same fields", () => {
+    const e = new ApiError(400, 'invalid_reference', 'unknown department', [
+      { code: 'unknown_reference', path: ['rules', 3, 'departmentId'], message: 'unknown department "x"' },
+    ]);
+    expect(serverFieldErrors(e, t)).toEqual({ 'rules.3.departmentId': 'validation.unknownReference' });
+    const taken = new ApiError(409, 'username_taken', 'taken', [
+      { code: 'taken', path: ['username'], message: 'x' },
+    ]);
+    expect(serverFieldErrors(taken, t)).toEqual({ username: 'validation.taken' });
+    expect(serverFieldErrors(new ApiError(409, 'in_use', 'x', { usedBy: [] }), t)).toBeNull();
+    expect(serverFieldErrors(new Error('network'), t)).toBeNull();
   });
 });

@@ -17,6 +17,11 @@ const OfficePortal = lazy(() => import('./OfficePortal.tsx').then((m) => ({ defa
 const Dashboard = lazy(() => import('./Dashboard.tsx').then((m) => ({ default: m.Dashboard })));
 const MapPage = lazy(() => import('./MapPage.tsx').then((m) => ({ default: m.MapPage })));
 
+/** The dispatch admin pages (with the map libraries) load only when an admin opens them. */
+const AdminDispatch = lazy(() =>
+  import('./admin/AdminDispatch.tsx').then((m) => ({ default: m.AdminDispatch })),
+);
+
 /** How long the visual alarm stays on after a new alert (ms). */
 const ALARM_VISUAL_MS = 15_000;
 
@@ -44,6 +49,9 @@ function redirectFor(route: Route, s: SessionState): string | null {
       // Staff pages (duty, supervisor, admin), like the case board.
       if (s.status === 'anonymous') return pathOf({ name: 'login', next: pathOf(route) });
       return role === 'office' ? '/office' : null;
+    case 'adminDispatch':
+      if (s.status === 'anonymous') return pathOf({ name: 'login', next: pathOf(route) });
+      return role !== undefined && role !== 'admin' ? homeFor(role) : null;
     case 'notFound':
       return null;
   }
@@ -108,6 +116,13 @@ export function App() {
         break;
       case 'dashboard':
         page = <Dashboard />;
+        break;
+      case 'adminDispatch':
+        page = (
+          <Suspense fallback={<p className="page muted">{t('common.loading')}</p>}>
+            <AdminDispatch key={route.section} section={route.section} />
+          </Suspense>
+        );
         break;
       case 'notFound':
         page = (

@@ -88,6 +88,14 @@ export function Header({ alarmActive = false }: { alarmActive?: boolean }) {
               label={t('nav.dashboard')}
             />
           )}
+          {role === 'admin' && (
+            <NavLink
+              to="/admin/departments"
+              active={route.name === 'adminDispatch'}
+              testId="nav-admin-dispatch"
+              label={t('nav.adminDispatch')}
+            />
+          )}
           {role === 'office' && (
             <NavLink
               to="/office"

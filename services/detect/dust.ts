@@ -117,6 +117,8 @@ export const DustParams = z
     maxGapS: z.number().positive().default(60),
     /** Median |Δ| (RGB 0..1) over the frame above which the scene is taken as changed and the warm-up restarts. */
     sceneChange: z.number().positive().default(0.12),
+    /** … or above which fraction of the spread of the frame's cell colours the global model leaves unexplained. */
+    sceneUnexplained: z.number().positive().max(1).default(0.25),
   })
   .strict();
 export type DustParams = z.infer<typeof DustParams>;
@@ -461,8 +463,19 @@ export function analyseDust(
   let theta = fitChannels(cells);
   theta = fitChannels(trim(cells, (i) => resid(theta, i), 0.7));
   theta = fitChannels(trim(cells, (i) => resid(theta, i), 0.7));
-  const medianResidual = median(cells.map((i) => resid(theta, i)));
-  if (medianResidual > p.sceneChange) {
+  const residuals = cells.map((i) => resid(theta, i));
+  const medianResidual = median(residuals);
+  // Unexplained fraction of the spread of this frame's cell colours (1 − R²), when there is a spread.
+  const m3 = [0, 1, 2].map((c) => cells.reduce((a, i) => a + cur.mean[3 * i + c]!, 0) / cells.length);
+  const spread = cells.reduce(
+    (a, i) => a + [0, 1, 2].reduce((b, c) => b + (cur.mean[3 * i + c]! - m3[c]!) ** 2, 0),
+    0,
+  );
+  const unexplained = residuals.reduce((a, r) => a + r * r, 0) / Math.max(spread, 1e-9);
+  if (
+    medianResidual > p.sceneChange ||
+    (spread / cells.length > 0.05 ** 2 && unexplained > p.sceneUnexplained)
+  ) {
     // Most of the frame no longer matches the background under any weather/exposure model: the view changed.
     resetState(state, img.width, img.height, p);
     return analyseDust(state, img, opts, p);

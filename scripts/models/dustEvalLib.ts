@@ -30,7 +30,7 @@ import { readRgb, sample, SHARED_DATA } from './evalLib.ts';
 
 export const INTERVAL_MS = 2000;
 export const WARMUP = 12;
-export const SEQ = 5;
+export const SEQ = 4;
 export const OPACITIES = [0.15, 0.25, 0.35, 0.5, 0.7] as const;
 /** Plume height as a fraction of the frame height (width = 0.6–1.2 × height). */
 export const SIZES = { small: 0.08, medium: 0.16, large: 0.3 } as const;
@@ -379,4 +379,46 @@ export async function runClipLoops(threshold: number, params: DustParams, sample
     });
   }
   return out;
+}
+
+/** Defaults of the card's evaluation (`dust_synth.ts` and `npm run eval` use the same). */
+export const CARD_RUN = { tuneN: 12, evalN: 60, hours: 0.5 } as const;
+
+export interface DustEvaluation {
+  threshold: number;
+  tuneBases: number;
+  evalBases: number;
+  /** Eval candidates dropped as the same camera view as a tuning frame. */
+  dropped: number;
+  evaluation: SyntheticResult;
+  clips: ClipLoopResult[];
+}
+
+/** Held-out synthetic evaluation at a fixed threshold plus the demo clip loops (no tuning). */
+export async function dustEvaluation(o: {
+  threshold: number;
+  params: DustParams;
+  tuneN?: number;
+  evalN?: number;
+  hours?: number;
+}): Promise<DustEvaluation> {
+  const bases = await loadBases({ tune: o.tuneN ?? CARD_RUN.tuneN, eval: o.evalN ?? CARD_RUN.evalN });
+  const evaluation = runSynthetic(bases.eval, o.threshold, o.params, 2);
+  const clips = await runClipLoops(o.threshold, o.params, Math.round(((o.hours ?? CARD_RUN.hours) * 3_600_000) / INTERVAL_MS));
+  return { threshold: o.threshold, tuneBases: bases.tune.length, evalBases: bases.eval.length, dropped: bases.dropped, evaluation, clips };
+}
+
+/** Human-readable summary lines of a synthetic result. */
+export function summarise(r: SyntheticResult): string {
+  const rows = (Object.keys(r.detection) as SizeName[]).map(
+    (s) => `    ${s.padEnd(6)} ${Object.entries(r.detection[s]).map(([o, d]) => `${o}:${d.toFixed(2)}`).join('  ')}`,
+  );
+  return [
+    `  threshold ${r.threshold}, ${r.bases} base frames, ${r.sequences} sequences`,
+    `  detection rate by size (rows) and peak opacity:`,
+    ...rows,
+    `  mean detection (all) ${meanDetection(r)}, opacity >= 0.35: ${meanDetection(r, 0.35)}`,
+    `  negatives (fraction of sequences with an alert): ${JSON.stringify(r.negatives)}`,
+    `  stray alerts during positives: ${r.strayAlerts}; weather/exposure/static alerts per hour: ${r.weatherAlertsPerHour}`,
+  ].join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * Synthetic validation of the physics-based dust detector (models/dust/card.md reports its output).
  *
- *   npx tsx scripts/models/dust_synth.ts [--tune-n 40] [--eval-n 60] [--hours 1] [--threshold T] [--json FILE]
+ *   npx tsx scripts/models/dust_synth.ts [--tune-n 12] [--eval-n 60] [--hours 0.5] [--threshold T] [--json FILE]
  *
  * 1. Tuning (smoke-hpwren/train base frames): the threshold grid THRESHOLDS is run and the lowest threshold
  *    whose weather/exposure/static negatives raise no alert and whose smoke-coloured plumes raise alerts on
@@ -13,10 +13,10 @@
 import { writeFileSync } from 'node:fs';
 import { loadManifest, type DustEntry } from '../../services/detect/manifest.ts';
 import { DEFAULT_DUST_PARAMS, type DustParams } from '../../services/detect/dust.ts';
-import { loadBases, meanDetection, runClipLoops, runSynthetic, type SyntheticResult } from './dustEvalLib.ts';
+import { CARD_RUN, loadBases, runClipLoops, runSynthetic, summarise as summary, type SyntheticResult } from './dustEvalLib.ts';
 import path from 'node:path';
 
-const THRESHOLDS = [0.15, 0.2, 0.25, 0.3, 0.35, 0.4];
+const THRESHOLDS = [0.2, 0.25, 0.3, 0.35];
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -29,25 +29,11 @@ function manifestParams(): DustParams {
   return e?.params ?? DEFAULT_DUST_PARAMS;
 }
 
-function summary(r: SyntheticResult): string {
-  const rows = (Object.keys(r.detection) as (keyof SyntheticResult['detection'])[]).map(
-    (s) => `    ${s.padEnd(6)} ${Object.entries(r.detection[s]).map(([o, d]) => `${o}:${d.toFixed(2)}`).join('  ')}`,
-  );
-  return [
-    `  threshold ${r.threshold}, ${r.bases} base frames, ${r.sequences} sequences`,
-    `  detection rate by size, opacity:`,
-    ...rows,
-    `  mean detection (all) ${meanDetection(r)}, opacity >= 0.35: ${meanDetection(r, 0.35)}`,
-    `  negatives (fraction of sequences with an alert): ${JSON.stringify(r.negatives)}`,
-    `  stray alerts during positives: ${r.strayAlerts}; weather/exposure/static alerts per hour: ${r.weatherAlertsPerHour}`,
-  ].join('\n');
-}
-
 async function main(): Promise<void> {
   const params = manifestParams();
-  const tuneN = Number(arg('--tune-n') ?? 40);
-  const evalN = Number(arg('--eval-n') ?? 60);
-  const hours = Number(arg('--hours') ?? 1);
+  const tuneN = Number(arg('--tune-n') ?? CARD_RUN.tuneN);
+  const evalN = Number(arg('--eval-n') ?? CARD_RUN.evalN);
+  const hours = Number(arg('--hours') ?? CARD_RUN.hours);
   const bases = await loadBases({ tune: tuneN, eval: evalN });
   console.log(`base frames: tune ${bases.tune.length} (smoke-hpwren/train), eval ${bases.eval.length} (smoke-hpwren/test + demo clips; ${bases.dropped} dropped as same view as a tuning frame)`);
   let threshold = arg('--threshold') !== undefined ? Number(arg('--threshold')) : NaN;

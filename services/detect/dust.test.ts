@@ -9,7 +9,12 @@ import {
   DustParams,
   type DustState,
 } from './dust.ts';
+import type { AlertService } from '../events/alertService.ts';
+import { CameraConfig } from '../schemas/config.ts';
+import { silentLogger } from '../util/logger.ts';
+import { DetectLoop, type Detector } from './detectLoop.ts';
 import { DustDetector } from './dustDetector.ts';
+import type { DetectOptions } from './onnxModel.ts';
 import { parseManifest } from './manifest.ts';
 
 const W = 320,
@@ -234,5 +239,56 @@ describe('DustDetector', () => {
     expect(() => parseManifest('m.yaml', 'version: 1\nmodels:\n  - { name: dust, kind: dust }\n')).toThrow(
       /threshold/,
     );
+  });
+});
+
+describe('DetectLoop → stateful detectors', () => {
+  it('passes the frame camera, preset and capture time as DetectOptions.context', async () => {
+    const seen: (DetectOptions | undefined)[] = [];
+    const fake: Detector = {
+      spec: { name: 'fake', type: 'dust', threshold: 0.2 },
+      detect: (_f, o) => {
+        seen.push(o);
+        return Promise.resolve({
+          model: 'fake',
+          type: 'dust',
+          detections: [],
+          views: 1,
+          tiled: false,
+          ms: 0,
+        });
+      },
+    };
+    const alerts = {
+      observeFrame: () => Promise.resolve(),
+      idle: () => Promise.resolve(),
+    } as unknown as AlertService;
+    const cam = CameraConfig.parse({
+      id: 'cam-a',
+      name: 'A',
+      url: 'rtsp://127.0.0.1/a',
+      channel: 'visible',
+      detectors: ['dust'],
+    });
+    const loop = new DetectLoop({
+      cameras: new Map([['cam-a', cam]]),
+      detectors: new Map([['dust', fake]]),
+      alerts,
+      log: silentLogger(),
+    });
+    loop.push({
+      cameraId: 'cam-a',
+      presetId: 'p2',
+      capturedAt: Date.UTC(2026, 0, 2, 3, 4, 5),
+      seq: 1,
+      image: base,
+    });
+    await loop.drain();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.context).toEqual({
+      cameraId: 'cam-a',
+      presetId: 'p2',
+      capturedAt: '2026-01-02T03:04:05.000Z',
+    });
   });
 });

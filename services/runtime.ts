@@ -30,6 +30,7 @@ import type { CaseEvent } from './dispatch/schemas.ts';
 import { sweepEvidence } from './dispatch/retention.ts';
 import { sqliteDispatchRepository } from './dispatch/sqliteRepository.ts';
 import { loadManifestModels } from './detect/onnxModel.ts';
+import { loadPhysicsDetectors } from './detect/dustDetector.ts';
 import { ffmpegClipEncoder } from './events/clip.ts';
 import { cameraGeoOf } from './track/geo.ts';
 import { AlertService } from './events/alertService.ts';
@@ -113,6 +114,12 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         },
         'model loaded',
       );
+    }
+    // Physics-based detectors (kind: dust in the manifest; no model file). An ONNX model of the same type wins.
+    for (const d of loadPhysicsDetectors(modelsDir, { types: needed })) {
+      cleanups.push(() => d.close());
+      for (const t of d.spec.types) if (needed.has(t) && !detectors.has(t)) detectors.set(t, d);
+      log.info({ model: d.spec.name, kind: d.spec.kind, types: d.spec.types }, 'model loaded');
     }
     for (const t of needed)
       if (!detectors.has(t))

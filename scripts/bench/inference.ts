@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { RgbImage } from '../../services/capture/ppmStream.ts';
-import { loadManifest } from '../../services/detect/manifest.ts';
+import { loadManifest, onnxEntries } from '../../services/detect/manifest.ts';
 import { OnnxModel } from '../../services/detect/onnxModel.ts';
 import {
   fmt,
@@ -72,7 +72,7 @@ export async function benchInference(o: BenchOptions): Promise<StepResult<Infere
   const manifest = loadManifest(path.join(modelsDir, 'manifest.yaml'));
   const { image, source } = benchFrame(o);
   const rows: InferenceRow[] = [];
-  for (const entry of manifest.models.filter((m) => m.enabled)) {
+  for (const entry of onnxEntries(manifest).filter((m) => m.enabled)) {
     for (const variant of ['tiled', 'single resize'] as const) {
       const mode = variant === 'tiled' ? 'always' : 'never';
       const model = await OnnxModel.load({ ...entry, tiling: { ...entry.tiling, mode } }, modelsDir, 1);
@@ -101,7 +101,7 @@ export async function benchInference(o: BenchOptions): Promise<StepResult<Infere
       }
     }
   }
-  const ratioRows = manifest.models
+  const ratioRows = onnxEntries(manifest)
     .filter((m) => m.enabled)
     .map((m) => {
       const t = rows.find((r) => r.model === m.name && r.variant === 'tiled');

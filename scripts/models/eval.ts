@@ -8,6 +8,8 @@
  * 3. End-to-end: each shared clip (and the thermal demo clips) sampled every 2 s through DetectLoop +
  *    AlertService (N-of-M confirmation, default alerting config) with a manual clock; prints the clip time of
  *    the first alert (the clips have no labels, so this is time-to-first-alert from clip start).
+ * 4. Dust (physics-based, no real dust data): the synthetic validation of models/dust/card.md at the manifest's
+ *    threshold (scripts/models/dustEvalLib.ts; skip with --no-dust).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -22,6 +24,8 @@ import { openSqliteStore } from '../../services/store/sqliteStore.ts';
 import { ManualClock } from '../../services/util/clock.ts';
 import { silentLogger } from '../../services/util/logger.ts';
 import { evalHotspot, evalSmoke, SHARED_DATA } from './evalLib.ts';
+import { dustEvaluation, summarise } from './dustEvalLib.ts';
+import { loadPhysicsDetectors } from '../../services/detect/dustDetector.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -99,6 +103,14 @@ async function main(): Promise<void> {
     for (const [file, type] of clips) {
       const det = type === 'hotspot' ? hot : smoke;
       if (det && existsSync(file)) console.log(`  ${path.basename(file)} [${type}]: ${await latency(file, type, det)}`);
+    }
+    const dust = loadPhysicsDetectors(path.join(ROOT, 'models'))[0];
+    if (dust && !args.has('--no-dust')) {
+      console.log('dust (physics-based, UNVALIDATED ON REAL DUST; models/dust/card.md): synthetic composites on held-out camera views');
+      const r = await dustEvaluation({ threshold: dust.spec.threshold, params: dust.spec.params });
+      console.log(`  base frames: eval ${r.evalBases} (${r.dropped} dropped as the same view as one of ${r.tuneBases} tuning frames)`);
+      console.log(summarise(r.evaluation));
+      for (const c of r.clips) console.log(`  demo clip ${c.clip} looped ${c.hours} h at 2 s: ${c.alerts} dust alerts (${c.alertsPerHour}/h)`);
     }
   } finally {
     await Promise.all(models.map((m) => m.close()));

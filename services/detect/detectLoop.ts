@@ -117,6 +117,11 @@ export class DetectLoop {
           threshold: thresholds.keep,
           masks: plan.masks,
           roi: plan.roi,
+          context: {
+            cameraId: frame.cameraId,
+            presetId: frame.presetId,
+            capturedAt: new Date(frame.capturedAt).toISOString(),
+          },
         });
         log.debug(
           {

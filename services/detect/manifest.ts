@@ -6,11 +6,13 @@
  * - `heatmap`: a TowerWatch heatmap model directory (`model.json` contract, see services/schemas/model.ts).
  * - `yolo`: a drop-in YOLOv5/v8/v11-style ONNX detector (Ultralytics export, NMS not in the graph).
  * - `classifier`: a plain ONNX image classifier `[B, nc]` (each tile is classified; a positive tile is a box).
+ * - `dust`: the physics-based dust detector (no model file; services/detect/dust.ts).
  * Class labels map to alert types: fire/flame/hotspot → hotspot, smoke, dust; others are ignored.
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { DustParams } from './dust.ts';
 
 /** Thrown for an unreadable or invalid manifest; the message names the file, line, path and reason. */
 export class ManifestError extends Error {
@@ -90,11 +92,37 @@ export const ClassifierEntry = z
   })
   .strict();
 
+/** ONNX model entries (loaded by services/detect/onnxModel.ts). */
 export const ManifestEntry = z.discriminatedUnion('kind', [HeatmapEntry, YoloEntry, ClassifierEntry]);
 export type ManifestEntry = z.infer<typeof ManifestEntry>;
 
+/**
+ * `dust`: the physics-based dust detector (services/detect/dust.ts; no ONNX file). `threshold` is the per-cell
+ * score (≈ local dust opacity × colour evidence, 0..1) at sensitivity 0.5; `params` overrides the defaults of
+ * `DustParams` (see models/dust/card.md).
+ */
+export const DustEntry = z
+  .object({
+    kind: z.literal('dust'),
+    name: common.name,
+    enabled: common.enabled,
+    threshold: z.number().gt(0).lt(1),
+    params: DustParams.prefault({}),
+  })
+  .strict();
+export type DustEntry = z.infer<typeof DustEntry>;
+
+/** Any manifest entry: an ONNX model or a physics-based detector. */
+export const AnyManifestEntry = z.discriminatedUnion('kind', [
+  HeatmapEntry,
+  YoloEntry,
+  ClassifierEntry,
+  DustEntry,
+]);
+export type AnyManifestEntry = z.infer<typeof AnyManifestEntry>;
+
 export const Manifest = z
-  .object({ version: z.literal(1), models: z.array(ManifestEntry).min(1) })
+  .object({ version: z.literal(1), models: z.array(AnyManifestEntry).min(1) })
   .strict()
   .superRefine((m, ctx) => {
     const seen = new Set<string>();
@@ -106,7 +134,7 @@ export const Manifest = z
           message: `duplicate model name "${e.name}"`,
         });
       seen.add(e.name);
-      if (e.kind !== 'heatmap') {
+      if (e.kind !== 'heatmap' && e.kind !== 'dust') {
         if (e.normalize.mean.length !== e.channels || e.normalize.std.length !== e.channels)
           ctx.addIssue({
             code: 'custom',
@@ -127,6 +155,10 @@ export const Manifest = z
     });
   });
 export type Manifest = z.infer<typeof Manifest>;
+
+/** The ONNX model entries of a manifest (every kind but `dust`), in file order. */
+export const onnxEntries = (m: Manifest): ManifestEntry[] =>
+  m.models.filter((e): e is ManifestEntry => e.kind !== 'dust');
 
 function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[]): number | null {
   for (let n = p.length; n >= 0; n--) {

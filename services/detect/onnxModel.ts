@@ -12,7 +12,7 @@ import type { DetectionType, NormPolygon } from '../schemas/config.ts';
 import { ModelSpec } from '../schemas/model.ts';
 import { nms, type TypedDetection } from './detection.ts';
 import { heatmapToDetections } from './heatmap.ts';
-import { loadManifest, type ManifestEntry } from './manifest.ts';
+import { loadManifest, onnxEntries, type ManifestEntry } from './manifest.ts';
 import { rgbToTensor, viewPixels } from './preprocess.ts';
 import { filterByRegions } from './regions.ts';
 import { mapDetections, planViews, type TileView, type TilingOptions } from './tiling.ts';
@@ -48,6 +48,11 @@ export interface DetectOptions {
   /** Preset masks / ROI (normalised polygons): masked tiles are skipped, detections centred there dropped. */
   masks?: readonly NormPolygon[];
   roi?: readonly NormPolygon[];
+  /**
+   * Which camera view the frame comes from (stateful detectors such as dust keep a background per
+   * camera + preset); `capturedAt` is the frame's server UTC time, ISO 8601. Stateless models ignore it.
+   */
+  context?: { cameraId: string; presetId: string | null; capturedAt: string };
 }
 
 export interface DetectorResult {
@@ -415,7 +420,7 @@ export async function loadManifestModels(
   const want = opts.types ? new Set(opts.types) : null;
   const out: OnnxModel[] = [];
   try {
-    for (const e of manifest.models.filter((m) => m.enabled)) {
+    for (const e of onnxEntries(manifest).filter((m) => m.enabled)) {
       const m = await OnnxModel.load(e, modelsDir, opts.threads);
       if (want && !m.spec.types.some((t) => want.has(t))) {
         await m.close();

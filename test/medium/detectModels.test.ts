@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadManifest } from '../../services/detect/manifest.ts';
+import { loadManifest, onnxEntries } from '../../services/detect/manifest.ts';
 import { loadManifestModels, type OnnxModel } from '../../services/detect/onnxModel.ts';
 import { REPO_ROOT } from '../../services/runtime.ts';
 import { ModelSpec } from '../../services/schemas/model.ts';
@@ -38,7 +38,7 @@ describe('committed models', () => {
   it('loads every enabled manifest entry, matching its declaration', () => {
     const manifest = loadManifest(path.join(MODELS, 'manifest.yaml'));
     expect(models.map((m) => m.spec.name).sort()).toEqual(
-      manifest.models
+      onnxEntries(manifest)
         .filter((m) => m.enabled)
         .map((m) => m.name)
         .sort(),

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseManifest } from '../../services/detect/manifest.ts';
+import { onnxEntries, parseManifest } from '../../services/detect/manifest.ts';
 import { ModelLoadError, OnnxModel } from '../../services/detect/onnxModel.ts';
 import { REPO_ROOT } from '../../services/runtime.ts';
 
@@ -13,10 +13,9 @@ const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'models');
 const loaded: OnnxModel[] = [];
 
 async function load(yaml: string): Promise<OnnxModel> {
-  const entry = parseManifest(
-    'test.yaml',
-    `version: 1\nmodels:\n  - ${yaml.trim().split('\n').join('\n    ')}\n`,
-  ).models[0]!;
+  const entry = onnxEntries(
+    parseManifest('test.yaml', `version: 1\nmodels:\n  - ${yaml.trim().split('\n').join('\n    ')}\n`),
+  )[0]!;
   const m = await OnnxModel.load(entry, FIXTURES);
   loaded.push(m);
   return m;

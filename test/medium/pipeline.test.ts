@@ -44,7 +44,7 @@ describe('demo fleet end to end', () => {
       60_000,
     );
     expect(health.cameras.length).toBeGreaterThanOrEqual(4);
-    expect(health.models.map((m) => m.type).sort()).toEqual(['hotspot', 'smoke']);
+    expect(health.models.map((m) => m.type).sort()).toEqual(['dust', 'hotspot', 'smoke']);
   });
 
   it('raises a hot-spot alert and a smoke alert from the real clips, with snapshots', async () => {
@@ -70,6 +70,9 @@ describe('demo fleet end to end', () => {
     }
     const thermal = alerts.filter((a) => a.type === 'hotspot').map((a) => a.cameraId);
     expect(thermal.every((id) => id.includes('thermal'))).toBe(true);
+    // The demo clips hold smoke and clouds but no dust: the dust detector runs on the visible cameras and must
+    // stay silent (models/dust/card.md).
+    expect(alerts.filter((a) => a.type === 'dust')).toEqual([]);
   });
 
   it('replays events to a reconnecting client exactly once', async () => {

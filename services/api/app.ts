@@ -33,6 +33,8 @@ export interface AppDeps {
   webDir?: string;
   /** Dispatch domain (cases, users): its router is mounted under /api and its socket rooms joined on connect. */
   dispatch?: { router: express.Router; socketRooms: (cookie: string | undefined) => Promise<string[]> };
+  /** Camera administration router (admin role), mounted under /api/admin. */
+  admin?: express.Router;
   /** Prometheus text exposition, if enabled. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -122,6 +124,7 @@ export function createApp(deps: AppDeps): App {
     });
   }
 
+  if (deps.admin) app.use('/api/admin', deps.admin);
   if (deps.dispatch) app.use('/api', deps.dispatch.router);
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));

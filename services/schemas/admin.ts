@@ -46,6 +46,8 @@ export const CameraInput = CameraFields.omit({ auth: true })
   .strict()
   .superRefine(checkCamera);
 export type CameraInput = z.input<typeof CameraInput>;
+/** {@link CameraInput} after parsing (defaults applied). */
+export type CameraInputData = z.output<typeof CameraInput>;
 
 /** Credentials as answered: never the password itself. */
 export const AdminAuth = z
@@ -85,6 +87,7 @@ export const ViewInput = z
   })
   .strict();
 export type ViewInput = z.input<typeof ViewInput>;
+export type ViewInputData = z.output<typeof ViewInput>;
 
 /** Body of `PUT /api/admin/cameras/:id/tours`: the camera's patrol tours, in order. */
 export const ToursInput = z.object({ tours: z.array(TourConfig) }).strict();
@@ -102,6 +105,7 @@ export const TestConnectionBody = z
   })
   .strict();
 export type TestConnectionBody = z.input<typeof TestConnectionBody>;
+export type TestConnectionData = z.output<typeof TestConnectionBody>;
 
 /** Why a connection test failed. */
 export const ConnectionFailure = z.enum([
@@ -147,6 +151,7 @@ export const DetectBody = z
   })
   .strict();
 export type DetectBody = z.input<typeof DetectBody>;
+export type DetectData = z.output<typeof DetectBody>;
 
 /** One detection on the admin's test frame; `box` normalised 0..1 (x, y of the top-left corner, w, h). */
 export const AdminDetection = z

@@ -23,7 +23,7 @@ import type { DispatchRepository } from '../dispatch/repository.ts';
 import { sqliteDispatchRepository } from '../dispatch/sqliteRepository.ts';
 import { demoDispatchConfig, TEST_PASSWORD, TestClient } from '../dispatch/testSupport.ts';
 import { renderSnapshot } from '../events/snapshot.ts';
-import type { CameraConfig, DetectionType } from '../schemas/config.ts';
+import type { CameraConfig } from '../schemas/config.ts';
 import { ManualClock } from '../util/clock.ts';
 import { silentLogger } from '../util/logger.ts';
 import { CameraAdminService } from './cameraAdminService.ts';

@@ -11,12 +11,16 @@ export type Route =
   | { name: 'board' }
   | { name: 'case'; id: string }
   | { name: 'office' }
+  | { name: 'adminCameras' }
+  | { name: 'adminCamera'; id: string }
   | { name: 'notFound' };
 
 /** Route of a path + query string. */
 export function parseRoute(pathname: string, search = ''): Route {
   const parts = pathname.split('/').filter(Boolean).map(safeDecode);
   const [a, b, ...rest] = parts;
+  if (a === 'admin' && b === 'cameras' && rest.length <= 1)
+    return rest[0] === undefined ? { name: 'adminCameras' } : { name: 'adminCamera', id: rest[0] };
   if (rest.length > 0) return { name: 'notFound' };
   if (a === undefined) return { name: 'console' };
   if (a === 'login' && b === undefined) {
@@ -47,6 +51,10 @@ export function pathOf(r: Route): string {
       return `/cases/${encodeURIComponent(r.id)}`;
     case 'office':
       return '/office';
+    case 'adminCameras':
+      return '/admin/cameras';
+    case 'adminCamera':
+      return `/admin/cameras/${encodeURIComponent(r.id)}`;
     case 'notFound':
       return '/';
   }

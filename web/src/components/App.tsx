@@ -4,6 +4,8 @@ import { beep } from '../alarm.ts';
 import { useAlarmSignal } from '../hooks.ts';
 import { linkProps, navigate, pathOf, useRoute, type Route } from '../router.ts';
 import { homeFor, isStaff, useSession, type SessionState } from '../session.ts';
+import { AdminCameraPage } from '../admin/AdminCameraPage.tsx';
+import { AdminCameras } from '../admin/AdminCameras.tsx';
 import { AlertDetail } from './AlertDetail.tsx';
 import { CaseBoard } from './CaseBoard.tsx';
 import { CasePage } from './CasePage.tsx';
@@ -33,6 +35,10 @@ function redirectFor(route: Route, s: SessionState): string | null {
     case 'office':
       if (s.status === 'anonymous') return pathOf({ name: 'login', next: '/office' });
       return role !== undefined && role !== 'office' ? homeFor(role) : null;
+    case 'adminCameras':
+    case 'adminCamera':
+      if (s.status === 'anonymous') return pathOf({ name: 'login', next: pathOf(route) });
+      return role !== undefined && role !== 'admin' ? homeFor(role) : null;
     case 'notFound':
       return null;
   }
@@ -88,6 +94,12 @@ export function App() {
         break;
       case 'office':
         page = <OfficePortal />;
+        break;
+      case 'adminCameras':
+        page = <AdminCameras />;
+        break;
+      case 'adminCamera':
+        page = <AdminCameraPage key={route.id} id={route.id} />;
         break;
       case 'notFound':
         page = (

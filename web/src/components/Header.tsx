@@ -74,6 +74,14 @@ export function Header({ alarmActive = false }: { alarmActive?: boolean }) {
               label={t('nav.board')}
             />
           )}
+          {role === 'admin' && (
+            <NavLink
+              to="/admin/cameras"
+              active={route.name === 'adminCameras' || route.name === 'adminCamera'}
+              testId="nav-admin-cameras"
+              label={t('nav.adminCameras')}
+            />
+          )}
           {role === 'office' && (
             <NavLink
               to="/office"

@@ -78,7 +78,7 @@ export interface CameraAdminDeps {
   toRuntime?: (cam: CameraConfig) => CameraConfig;
   /** Environment for `auth.passwordEnv` (default process.env). */
   env?: Record<string, string | undefined>;
-  /** Connection test: seconds of packets read, overall timeout ms (defaults 4 s, 15 s). */
+  /** Connection test: seconds of packets read, overall timeout ms (defaults 4 s, 25 s: RTSP setup can take ~10 s). */
   probeSeconds?: number;
   probeTimeoutMs?: number;
 }
@@ -457,7 +457,7 @@ export class CameraAdminService {
     } catch (e) {
       return { ok: false, reason: 'missing_secret', message: (e as Error).message, ms: ms() };
     }
-    const timeoutMs = this.deps.probeTimeoutMs ?? 15_000;
+    const timeoutMs = this.deps.probeTimeoutMs ?? 25_000;
     try {
       const p = await this.deps.probe(full, this.deps.probeSeconds ?? 4, timeoutMs);
       return { ok: true, codec: p.codec, width: p.width, height: p.height, gopMs: p.gopMs, ms: ms() };

@@ -213,7 +213,7 @@ function ViewEditor({
           />
           <span className="muted small">{t('adminCam.sensitivityHint')}</span>
         </label>
-        <fieldset className="field">
+        <fieldset className="field-group">
           <legend>{t('adminCam.f.detectors')}</legend>
           {TYPES.map((ty) => (
             <label key={ty} className="inline">

@@ -246,11 +246,11 @@ function CameraForm({
             <option value="visible">{t('adminCam.channel.visible')}</option>
           </select>
         </label>
-        <label className="field checkbox">
+        <label className="field-group checkbox">
           <input type="checkbox" checked={f.enabled} onChange={(e) => set('enabled', e.target.checked)} />
           <span>{t('adminCam.f.enabled')}</span>
         </label>
-        <fieldset className="field">
+        <fieldset className="field-group">
           <legend>{t('adminCam.f.detectors')}</legend>
           {TYPES.map((ty) => (
             <label key={ty} className="inline">

@@ -82,7 +82,9 @@ describe('classifyProbeFailure', () => {
     expect(classifyProbeFailure('method DESCRIBE failed: 404 Not Found', false)).toBe('not_found');
     expect(classifyProbeFailure('Command failed', true)).toBe('timeout');
     expect(classifyProbeFailure('Connection timed out', false)).toBe('timeout');
-    expect(classifyProbeFailure('Invalid data found when processing input', false)).toBe('not_rtsp');
+    expect(classifyProbeFailure('Invalid data found when processing input', false, 40)).toBe('not_rtsp');
+    // A hung host: ffprobe's 5 s I/O timeout ends in the same message.
+    expect(classifyProbeFailure('Invalid data found when processing input', false, 5200)).toBe('timeout');
     expect(classifyProbeFailure('something else', false)).toBe('error');
   });
 });

@@ -180,15 +180,21 @@ export class NoPtzError extends DispatchError {
   }
 }
 
+/** ffprobe's socket I/O timeout (`-timeout`, `capture/probe.ts` buildProbeArgs default), ms. */
+const PROBE_IO_TIMEOUT_MS = 5000;
+
 /**
- * Classifies an ffprobe failure for the connection test (pure). `timedOut` is true when our own timeout
- * killed ffprobe.
+ * Classifies an ffprobe failure for the connection test (pure). `timedOut`: our own overall timeout killed
+ * ffprobe; `elapsedMs`: how long it ran. A host that accepts TCP and never answers makes ffprobe give up after
+ * its I/O timeout with "Invalid data found", which a real non-RTSP server says at once: the time tells them
+ * apart.
  */
-export function classifyProbeFailure(message: string, timedOut: boolean): ConnectionFailure {
+export function classifyProbeFailure(message: string, timedOut: boolean, elapsedMs = 0): ConnectionFailure {
   if (/\b401\b|Unauthorized|authori[sz]ation failed/i.test(message)) return 'auth_failed';
   if (/Connection refused/i.test(message)) return 'refused';
   if (/\b404\b|Not Found|No such file/i.test(message)) return 'not_found';
   if (timedOut || /timed? ?out/i.test(message)) return 'timeout';
+  if (/Invalid data found/i.test(message) && elapsedMs >= PROBE_IO_TIMEOUT_MS * 0.9) return 'timeout';
   if (/Invalid data found|\b400\b|Bad Request|not an RTSP|Protocol not found/i.test(message))
     return 'not_rtsp';
   if (/no video stream/i.test(message)) return 'no_video';
@@ -466,7 +472,7 @@ export class CameraAdminService {
       const elapsed = ms();
       return {
         ok: false,
-        reason: classifyProbeFailure(message, elapsed >= timeoutMs - 250),
+        reason: classifyProbeFailure(message, elapsed >= timeoutMs - 250, elapsed),
         message,
         ms: elapsed,
       };

@@ -126,6 +126,14 @@ describe('camera admin in the browser', () => {
     expect(await result.getAttribute('data-ok'), (await result.textContent()) ?? '').toBe('true');
     expect(await result.textContent()).toMatch(/H264 336×256/);
     await shot(page, 'admin-02-connection-test');
+    // A bad value is refused next to its field by the API's own schema, before anything is sent.
+    await page.fill('[data-testid="cam-sampleIntervalMs"]', '5');
+    await page.click('[data-testid="cam-save"]');
+    await page
+      .locator('label:has([data-testid="cam-sampleIntervalMs"]) [data-testid="field-error"]')
+      .waitFor({ timeout: 5_000 });
+    await shot(page, 'admin-02b-field-error');
+    expect(readFileSync(path.join(configDir, 'cameras.yaml'), 'utf8')).toBe(repoCamerasYaml);
 
     // A real hotspot alert on tower-02-thermal.
     let alert: Alert | undefined;

@@ -2,6 +2,7 @@
  * The camera admin's connection test against real streams: real ffprobe (`capture/probe.ts`), the demo RTSP
  * server (GStreamer) with Basic auth, a closed port and a "hung camera" that accepts TCP and never answers.
  * Each failure must be named (auth failed / not found / refused / timeout), never leak the password.
+ * Plus go-to-preset over real ONVIF SOAP to the fake device of `test/support/fakeOnvif.ts`.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -11,11 +12,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CameraAdminService } from '../../services/admin/cameraAdminService.ts';
 import { probeStream } from '../../services/capture/probe.ts';
+import { connectOnvifPtz } from '../../services/capture/ptz.ts';
 import { ConfigRepository } from '../../services/config/configRepository.ts';
 import { startDemoRtspServer, type DemoRtspServer } from '../../services/demo/demoRtspServer.ts';
 import { REPO_ROOT } from '../../services/runtime.ts';
 import { systemClock } from '../../services/util/clock.ts';
 import { silentLogger } from '../../services/util/logger.ts';
+import { startFakeOnvif, type FakeOnvif } from '../support/fakeOnvif.ts';
 import { freePort } from '../support/procs.ts';
 
 const CLIP = path.join(REPO_ROOT, 'camera-config', 'demo', 'clips', 'thermal-siteE-tau.mp4');
@@ -29,6 +32,15 @@ let web: HttpServer;
 let httpPort: number;
 const held: Socket[] = [];
 let svc: CameraAdminService;
+let ptzOk: FakeOnvif;
+let ptzHung: FakeOnvif;
+const actor = {
+  userId: 'u_admin',
+  username: 'admin',
+  role: 'admin' as const,
+  departmentId: null,
+  requestId: 'r1',
+};
 
 beforeAll(async () => {
   port = await freePort();
@@ -49,10 +61,16 @@ beforeAll(async () => {
   httpPort = await new Promise<number>((r) =>
     web.listen(0, '127.0.0.1', () => r((web.address() as { port: number }).port)),
   );
+  ptzOk = await startFakeOnvif('ok', () => undefined);
+  ptzHung = await startFakeOnvif('hang', () => undefined);
   const dir = mkdtempSync(path.join(tmpdir(), 'tw-adminconn-'));
+  const ptzCam = (id: string, p: number) =>
+    `  - id: ${id}\n    name: ${id}\n    url: "rtsp://127.0.0.1:${port}/secure"\n    channel: visible\n    detectors: [smoke]\n    onvif: { host: 127.0.0.1, port: ${p} }\n    presets:\n      - { id: north, name: North, onvifToken: '7' }\n`;
   writeFileSync(
     path.join(dir, 'cameras.yaml'),
-    `cameras:\n  - { id: cam, name: Cam, url: "rtsp://127.0.0.1:${port}/secure", channel: thermal, detectors: [hotspot], auth: { username: admin, passwordEnv: CAM_PW } }\n`,
+    `cameras:\n  - { id: cam, name: Cam, url: "rtsp://127.0.0.1:${port}/secure", channel: thermal, detectors: [hotspot], auth: { username: admin, passwordEnv: CAM_PW } }\n` +
+      ptzCam('ptz-ok', ptzOk.port) +
+      ptzCam('ptz-hung', ptzHung.port),
   );
   svc = new CameraAdminService({
     repo: new ConfigRepository(dir),
@@ -65,7 +83,7 @@ beforeAll(async () => {
     },
     detectors: new Map(),
     probe: probeStream,
-    connectPtz: () => Promise.reject(new Error('unused')),
+    connectPtz: (cam) => connectOnvifPtz({ host: cam.onvif!.host, port: cam.onvif!.port, timeoutMs: 3000 }),
     encodeJpeg: () => Promise.resolve(Buffer.alloc(0)),
     audit: () => Promise.resolve(),
     clock: systemClock,
@@ -80,6 +98,8 @@ afterAll(async () => {
   hung?.close();
   web?.close();
   await server?.stop();
+  await ptzOk?.close();
+  await ptzHung?.close();
 });
 
 describe('camera admin connection test (real ffprobe)', () => {
@@ -116,4 +136,14 @@ describe('camera admin connection test (real ffprobe)', () => {
       expect(JSON.stringify(r)).not.toContain('wrong-Pa55');
     }
   });
+});
+
+describe('camera admin go-to-preset (real ONVIF SOAP to a fake device)', () => {
+  it('sends the preset token; a camera that never answers is a clear 502 timeout', async () => {
+    await svc.gotoPreset(actor, 'ptz-ok', 'north');
+    expect(ptzOk.moves.map((m) => m.token)).toEqual(['7']);
+    const err = await svc.gotoPreset(actor, 'ptz-hung', 'north').catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 502, code: 'ptz_failed', details: { kind: 'timeout' } });
+    await expect(svc.gotoPreset(actor, 'cam', 'north')).rejects.toMatchObject({ status: 404 });
+  }, 30_000);
 });

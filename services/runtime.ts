@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { createApp } from './api/app.ts';
+import { createCameraAdmin } from './admin/index.ts';
+import type { SampledFrame } from './capture/cameraWorker.ts';
 import { LiveViewHub } from './live/liveView.ts';
 import { CameraWorker, type WorkerStatus } from './capture/cameraWorker.ts';
 import { killAllChildrenSync } from './capture/processes.ts';
@@ -126,7 +128,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         log.warn({ type: t }, 'no model for this detection type: cameras using it get no alerts of it');
 
     // Demo RTSP server (embedded default).
-    let cameras: CameraConfig[] = config.cameras;
+    let toRuntime = (c: CameraConfig): CameraConfig => c;
     if (config.demo && opts.startDemo !== false) {
       const port = opts.demoRtspPort ?? config.demo.rtspPort;
       const demo: DemoRtspServer = await startDemoRtspServer({
@@ -138,12 +140,22 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       cleanups.push(() => demo.stop());
       if (port !== config.demo.rtspPort) {
         const from = `rtsp://127.0.0.1:${config.demo.rtspPort}/`;
-        cameras = cameras.map((c) =>
-          c.url.startsWith(from) ? { ...c, url: `rtsp://127.0.0.1:${port}/${c.url.slice(from.length)}` } : c,
-        );
+        toRuntime = (c) =>
+          c.url.startsWith(from) ? { ...c, url: `rtsp://127.0.0.1:${port}/${c.url.slice(from.length)}` } : c;
       }
     }
-    const cameraById = new Map(cameras.map((c) => [c.id, c]));
+    // The running cameras (camera admin replaces, adds and removes entries live).
+    const connectCameraPtz = (cam: CameraConfig) =>
+      connectOnvifPtz({
+        host: cam.onvif?.host ?? '',
+        port: cam.onvif?.port ?? 80,
+        username: cam.auth?.username,
+        password:
+          cam.auth?.password ?? (cam.auth?.passwordEnv ? process.env[cam.auth.passwordEnv] : undefined),
+        timeoutMs: 10_000,
+      });
+    const cameraById = new Map(config.cameras.map((c) => [c.id, toRuntime(c)]));
+    const cameras = () => [...cameraById.values()];
 
     // Metrics.
     const registry = new Registry();
@@ -191,7 +203,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       };
     };
     const health = (): HealthResponse => {
-      const cams = cameras.map((c) => cameraHealth(c, workers.get(c.id)?.status ?? null));
+      const cams = cameras().map((c) => cameraHealth(c, workers.get(c.id)?.status ?? null));
       return {
         status: cams.every((c) => c.online || c.status === 'disabled') ? 'ok' : 'degraded',
         startedAt,
@@ -217,18 +229,55 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     if (closed > 0) log.info({ closed }, 'closed alerts left open by the previous run');
     detectLoop = new DetectLoop({ cameras: cameraById, detectors, alerts, log });
 
+    // Camera workers: one per enabled camera, each independent. The latest frame of each camera is kept
+    // (one raw frame per camera, e.g. 6 MB at 1080p) for the camera admin's mask editor.
+    const lastFrames = new Map<string, SampledFrame>();
+    const startWorker = (cam: CameraConfig) => {
+      if (workers.has(cam.id)) return;
+      const clog = log.child({ cameraId: cam.id });
+      const onvif = cam.onvif;
+      const w = new CameraWorker(cam, {
+        clock,
+        log: clog,
+        ...(onvif ? { connectPtz: () => connectCameraPtz(cam) } : {}),
+        onFrame: (f) => {
+          framesCounter.inc({ camera: cam.id });
+          if (workers.get(cam.id) === w) lastFrames.set(cam.id, f);
+          detectLoop.push(f);
+        },
+        onStatus: (s) => {
+          statusGauge.set({ camera: cam.id }, s.status === 'online' ? 1 : 0);
+          try {
+            publish(store.recordStatus(cameraHealth(cameraById.get(cam.id) ?? cam, s)));
+          } catch (e) {
+            clog.error({ err: (e as Error).message }, 'cannot record camera status');
+          }
+        },
+      });
+      workers.set(cam.id, w);
+      w.start();
+    };
+    const stopWorker = async (id: string) => {
+      const w = workers.get(id);
+      workers.delete(id);
+      lastFrames.delete(id);
+      await w?.stop();
+    };
+
     // Dispatch domain (cases, routing, SLA, audit, users) when the config has a dispatch/ folder.
     const dispatchDir = path.join(opts.configDir, 'dispatch');
     let publishCase: (room: string, e: CaseEvent) => void = () => undefined;
     let dispatch: Dispatch | undefined;
-    let routingForMap: Parameters<typeof buildMapData>[2] = null;
+    let routingForMap: () => Parameters<typeof buildMapData>[2] = () => null;
+    let adminRouter: ReturnType<typeof createCameraAdmin>['router'] | undefined;
     if (existsSync(dispatchDir)) {
       // Its own connection: the dispatch repository's async transactions must not interleave with the alert
       // store's synchronous ones on one connection.
       const dispatchDb = new Database(path.join(opts.dataDir, 'towerwatch.sqlite'));
       cleanups.push(() => void dispatchDb.close());
       const dispatchConfig = loadDispatchConfig(dispatchDir);
-      routingForMap = { jurisdictions: dispatchConfig.jurisdictions, zones: dispatchConfig.zones };
+      // Read per request: the dispatch admin pages update this configuration object in place.
+      routingForMap = () => ({ jurisdictions: dispatchConfig.jurisdictions, zones: dispatchConfig.zones });
       const outbound = outboundFromEnv(process.env);
       const dispatchRepo = await sqliteDispatchRepository(dispatchDb);
       const d = createDispatch({
@@ -288,17 +337,43 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         );
       }
       dispatch = d;
+
+      // Camera administration (admin role): edits camera-config/*.yaml and applies them live.
+      adminRouter = createCameraAdmin({
+        configDir: opts.configDir,
+        auditRepo: dispatchRepo,
+        auth: d.auth,
+        runtime: {
+          set: (c) => void cameraById.set(c.id, c),
+          remove: (id) => void cameraById.delete(id),
+          startWorker,
+          stopWorker,
+          lastFrame: (id) => lastFrames.get(id) ?? null,
+        },
+        detectors,
+        ensureDetectors: async (types) => {
+          for (const m of await loadManifestModels(modelsDir, { types })) {
+            cleanups.push(() => m.close());
+            for (const t of m.spec.types) if (!detectors.has(t)) detectors.set(t, m);
+            log.info({ model: m.spec.name, types: m.spec.types }, 'model loaded for a camera admin change');
+          }
+        },
+        connectPtz: connectCameraPtz,
+        toRuntime,
+        clock,
+        log,
+      }).router;
     }
 
-    // District map: static (configuration only), computed once.
-    const mapData = buildMapData(config.site, cameras, routingForMap, mapTilesFromEnv(process.env));
+    // District map: from the live camera list (admin edits) and the dispatch configuration.
+    const mapTiles = mapTilesFromEnv(process.env);
     const { app, attach } = createApp({
       store,
-      map: () => mapData,
+      map: () => buildMapData(config.site, cameras(), routingForMap(), mapTiles),
       evidence,
       health,
       cameras: () =>
-        cameras.map((c) => ({
+        cameras().map((c) => ({
           ...cameraHealth(c, workers.get(c.id)?.status ?? null),
           url: redactUrl(c.url),
           detectors: c.detectors,
@@ -318,6 +393,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
             },
           }
         : {}),
+      ...(adminRouter ? { admin: adminRouter } : {}),
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     });
     const server = createServer(app);
@@ -341,43 +417,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     const url = `http://127.0.0.1:${addr.port}`;
     log.info({ listen: url }, 'console listening');
 
-    // Camera workers: one per enabled camera, each independent.
-    for (const cam of cameras.filter((c) => c.enabled)) {
-      const clog = log.child({ cameraId: cam.id });
-      const onvif = cam.onvif;
-      const w = new CameraWorker(cam, {
-        clock,
-        log: clog,
-        ...(onvif
-          ? {
-              connectPtz: () =>
-                connectOnvifPtz({
-                  host: onvif.host,
-                  port: onvif.port,
-                  username: cam.auth?.username,
-                  password:
-                    cam.auth?.password ??
-                    (cam.auth?.passwordEnv ? process.env[cam.auth.passwordEnv] : undefined),
-                  timeoutMs: 10_000,
-                }),
-            }
-          : {}),
-        onFrame: (f) => {
-          framesCounter.inc({ camera: cam.id });
-          detectLoop.push(f);
-        },
-        onStatus: (s) => {
-          statusGauge.set({ camera: cam.id }, s.status === 'online' ? 1 : 0);
-          try {
-            publish(store.recordStatus(cameraHealth(cam, s)));
-          } catch (e) {
-            clog.error({ err: (e as Error).message }, 'cannot record camera status');
-          }
-        },
-      });
-      workers.set(cam.id, w);
-      w.start();
-    }
+    for (const cam of cameras().filter((c) => c.enabled)) startWorker(cam);
     cleanups.push(() => Promise.all([...workers.values()].map((w) => w.stop())).then(() => undefined));
     cleanups.push(() => detectLoop.drain());
 
@@ -385,7 +425,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     cleanups.push(() => clearInterval(ticker));
 
     return {
-      config: { ...config, cameras },
+      config: { ...config, cameras: cameras() },
       server,
       url,
       stop: async () => {

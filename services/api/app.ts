@@ -36,6 +36,8 @@ export interface AppDeps {
   dispatch?: { router: express.Router; socketRooms: (cookie: string | undefined) => Promise<string[]> };
   /** District map payload (camera sites, FOV wedges, jurisdictions, zones); `GET /api/map` 404s without it. */
   map?: () => MapResponse;
+  /** Camera administration router (admin role), mounted under /api/admin. */
+  admin?: express.Router;
   /** Prometheus text exposition, if enabled. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -130,6 +132,7 @@ export function createApp(deps: AppDeps): App {
     });
   }
 
+  if (deps.admin) app.use('/api/admin', deps.admin);
   if (deps.dispatch) app.use('/api', deps.dispatch.router);
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));

@@ -31,14 +31,18 @@ export interface FramePlan {
   sensitivity: number;
 }
 
-/** Resolves a frame's preset settings (pure). An unknown preset id falls back to the camera's settings. */
+/**
+ * Resolves a frame's preset settings (pure). A frame without a preset, or with an unknown preset id, uses the
+ * camera's own view settings (`masks`, `roi`, `sensitivity` of the camera; defaults none, none, 0.5).
+ */
 export function framePlan(cam: CameraConfig, presetId: string | null): FramePlan {
   const p = presetId === null ? undefined : cam.presets.find((x) => x.id === presetId);
+  const roi = p ? p.roi : cam.roi;
   return {
     types: p?.detectors ?? cam.detectors,
-    masks: p?.masks ?? [],
-    roi: p?.roi && p.roi.length > 0 ? p.roi : undefined,
-    sensitivity: p?.sensitivity ?? 0.5,
+    masks: p ? p.masks : (cam.masks ?? []),
+    roi: roi && roi.length > 0 ? roi : undefined,
+    sensitivity: p ? p.sensitivity : (cam.sensitivity ?? 0.5),
   };
 }
 

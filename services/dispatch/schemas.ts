@@ -152,7 +152,7 @@ export const AuditEntry = z
     actorRole: AuditRole,
     /** `case.<action>`, `alert.confirm|dismiss|merge`, `case.feedback`, `case.overdue`, `case.escalate`, ... */
     action: z.string(),
-    entityType: z.enum(['case', 'alert', 'user', 'session', 'config']),
+    entityType: z.enum(['case', 'alert', 'user', 'session', 'config', 'camera']),
     entityId: z.string(),
     caseId: z.string().nullable(),
     fromState: z.string().nullable(),

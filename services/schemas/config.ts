@@ -86,8 +86,11 @@ export const TourConfig = z
   .strict();
 export type TourConfig = z.infer<typeof TourConfig>;
 
-/** One camera (a PTZ or fixed camera on a tower). */
-export const CameraConfig = z
+/**
+ * The fields of one camera (a PTZ or fixed camera on a tower), without the cross-field rules of
+ * {@link checkCamera}. Admin API bodies (`services/schemas/admin.ts`) are built from it.
+ */
+export const CameraFields = z
   .object({
     id: Slug,
     name: z.string().min(1),
@@ -145,35 +148,54 @@ export const CameraConfig = z
       .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).default(80) })
       .strict()
       .optional(),
+    /**
+     * Analysis settings of the camera's own view, used for frames without a preset (a fixed camera, or a PTZ
+     * camera without presets): areas never analysed, the only areas analysed, sensitivity 0..1 (default 0.5).
+     * Frames tagged with a preset use that preset's settings instead.
+     */
+    masks: z.array(NormPolygon).optional(),
+    roi: z.array(NormPolygon).optional(),
+    sensitivity: z.number().min(0).max(1).optional(),
     /** PTZ presets; a fixed camera has none (one implicit preset, id null). */
     presets: z.array(PresetConfig).default([]),
     tours: z.array(TourConfig).default([]),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    const ids = new Set<string>();
-    c.presets.forEach((p, i) => {
-      if (ids.has(p.id))
+  .strict();
+
+/**
+ * Cross-field rules of a camera: preset ids unique, tours name known presets, tours need an ONVIF endpoint.
+ * Issues carry the path inside the camera (`presets[2].id`, `tours[0].presets[1]`).
+ */
+export function checkCamera(
+  c: { presets: { id: string }[]; tours: { presets: string[] }[]; onvif?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  const ids = new Set<string>();
+  c.presets.forEach((p, i) => {
+    if (ids.has(p.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['presets', i, 'id'],
+        message: `duplicate preset id "${p.id}"`,
+      });
+    ids.add(p.id);
+  });
+  c.tours.forEach((t, i) =>
+    t.presets.forEach((pid, j) => {
+      if (!ids.has(pid))
         ctx.addIssue({
           code: 'custom',
-          path: ['presets', i, 'id'],
-          message: `duplicate preset id "${p.id}"`,
+          path: ['tours', i, 'presets', j],
+          message: `unknown preset "${pid}"`,
         });
-      ids.add(p.id);
-    });
-    c.tours.forEach((t, i) =>
-      t.presets.forEach((pid, j) => {
-        if (!ids.has(pid))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['tours', i, 'presets', j],
-            message: `unknown preset "${pid}"`,
-          });
-      }),
-    );
-    if (c.tours.length > 0 && !c.onvif)
-      ctx.addIssue({ code: 'custom', path: ['tours'], message: 'tours need an onvif endpoint' });
-  });
+    }),
+  );
+  if (c.tours.length > 0 && !c.onvif)
+    ctx.addIssue({ code: 'custom', path: ['tours'], message: 'tours need an onvif endpoint' });
+}
+
+/** One camera (a PTZ or fixed camera on a tower). */
+export const CameraConfig = CameraFields.superRefine(checkCamera);
 export type CameraConfig = z.infer<typeof CameraConfig>;
 
 /**

@@ -43,8 +43,8 @@ async function toError(r: Response): Promise<ApiError> {
 }
 
 export interface RequestOptions {
-  /** Case version the caller saw, sent as `If-Match: "<version>"`. */
-  ifMatch?: number;
+  /** Version the caller saw (case version, camera version), sent as `If-Match: "<version>"`. */
+  ifMatch?: number | string;
   /** A 401 does not end the session (login form, initial `me`). */
   quiet401?: boolean;
 }
@@ -87,6 +87,16 @@ export function apiPatch<T>(url: string, body: unknown, opts: RequestOptions = {
 
 export function apiDelete<T>(url: string, opts: RequestOptions = {}): Promise<T> {
   return send<T>('DELETE', url, undefined, opts);
+}
+
+/** Any method (`PUT`, `DELETE`, ...) with a JSON body; same CSRF, If-Match and error handling as the others. */
+export function apiRequest<T>(
+  method: string,
+  url: string,
+  body?: unknown,
+  opts: RequestOptions = {},
+): Promise<T> {
+  return send<T>(method, url, body, opts);
 }
 
 /** True for the "someone else changed the case" answer (409 `version_conflict`). */

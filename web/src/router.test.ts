@@ -32,6 +32,15 @@ describe('router', () => {
     expect(parseRoute('/admin/rules/x')).toEqual({ name: 'notFound' });
   });
 
+  it('parses the camera admin routes', () => {
+    expect(parseRoute('/admin/cameras')).toEqual({ name: 'adminCameras' });
+    expect(parseRoute('/admin/cameras/tower-02-thermal')).toEqual({
+      name: 'adminCamera',
+      id: 'tower-02-thermal',
+    });
+    expect(parseRoute('/admin/cameras/a/b')).toEqual({ name: 'notFound' });
+  });
+
   it('login keeps only same-site "next" paths', () => {
     expect(parseRoute('/login', '?next=%2Fcases%2Fc1')).toEqual({ name: 'login', next: '/cases/c1' });
     expect(parseRoute('/login', '?next=https://evil.example')).toEqual({ name: 'login', next: null });
@@ -51,6 +60,8 @@ describe('router', () => {
       { name: 'map' },
       { name: 'adminDispatch', section: 'zones' },
       { name: 'adminDispatch', section: 'users' },
+      { name: 'adminCameras' },
+      { name: 'adminCamera', id: 'cam 1' },
     ];
     for (const r of routes) {
       const p = pathOf(r);

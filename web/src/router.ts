@@ -22,12 +22,16 @@ export type Route =
   | { name: 'map' }
   | { name: 'dashboard' }
   | { name: 'adminDispatch'; section: AdminDispatchSection }
+  | { name: 'adminCameras' }
+  | { name: 'adminCamera'; id: string }
   | { name: 'notFound' };
 
 /** Route of a path + query string. */
 export function parseRoute(pathname: string, search = ''): Route {
   const parts = pathname.split('/').filter(Boolean).map(safeDecode);
   const [a, b, ...rest] = parts;
+  if (a === 'admin' && b === 'cameras' && rest.length <= 1)
+    return rest[0] === undefined ? { name: 'adminCameras' } : { name: 'adminCamera', id: rest[0] };
   if (rest.length > 0) return { name: 'notFound' };
   if (a === undefined) return { name: 'console' };
   if (a === 'login' && b === undefined) {
@@ -71,6 +75,10 @@ export function pathOf(r: Route): string {
       return '/dashboard';
     case 'adminDispatch':
       return `/admin/${r.section}`;
+    case 'adminCameras':
+      return '/admin/cameras';
+    case 'adminCamera':
+      return `/admin/cameras/${encodeURIComponent(r.id)}`;
     case 'notFound':
       return '/';
   }

@@ -4,6 +4,8 @@ import { beep } from '../alarm.ts';
 import { useAlarmSignal } from '../hooks.ts';
 import { linkProps, navigate, pathOf, useRoute, type Route } from '../router.ts';
 import { homeFor, isStaff, useSession, type SessionState } from '../session.ts';
+import { AdminCameraPage } from '../admin/AdminCameraPage.tsx';
+import { AdminCameras } from '../admin/AdminCameras.tsx';
 import { AlertDetail } from './AlertDetail.tsx';
 import { DutyConsole } from './DutyConsole.tsx';
 import { alarmMute, Header } from './Header.tsx';
@@ -50,6 +52,8 @@ function redirectFor(route: Route, s: SessionState): string | null {
       if (s.status === 'anonymous') return pathOf({ name: 'login', next: pathOf(route) });
       return role === 'office' ? '/office' : null;
     case 'adminDispatch':
+    case 'adminCameras':
+    case 'adminCamera':
       if (s.status === 'anonymous') return pathOf({ name: 'login', next: pathOf(route) });
       return role !== undefined && role !== 'admin' ? homeFor(role) : null;
     case 'notFound':
@@ -123,6 +127,12 @@ export function App() {
             <AdminDispatch key={route.section} section={route.section} />
           </Suspense>
         );
+        break;
+      case 'adminCameras':
+        page = <AdminCameras />;
+        break;
+      case 'adminCamera':
+        page = <AdminCameraPage key={route.id} id={route.id} />;
         break;
       case 'notFound':
         page = (

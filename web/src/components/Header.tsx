@@ -90,6 +90,14 @@ export function Header({ alarmActive = false }: { alarmActive?: boolean }) {
           )}
           {role === 'admin' && (
             <NavLink
+              to="/admin/cameras"
+              active={route.name === 'adminCameras' || route.name === 'adminCamera'}
+              testId="nav-admin-cameras"
+              label={t('nav.adminCameras')}
+            />
+          )}
+          {role === 'admin' && (
+            <NavLink
               to="/admin/departments"
               active={route.name === 'adminDispatch'}
               testId="nav-admin-dispatch"

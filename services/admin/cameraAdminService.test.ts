@@ -315,3 +315,59 @@ describe('CameraAdminService', () => {
     await expect(svc.gotoPreset(actor, 'cam-a', 'nope')).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe('CameraAdminService.testConnection', () => {
+  function service(probe: (url: string, s: number, timeoutMs: number) => Promise<never | object>) {
+    const clock = new ManualClock(Date.UTC(2026, 10, 29, 12));
+    const calls: number[] = [];
+    const s = new CameraAdminService({
+      repo: new ConfigRepository(dir),
+      runtime: rt.control,
+      detectors: new Map(),
+      probe: async (url, sec, timeoutMs) => {
+        calls.push(timeoutMs);
+        return (await probe(url, sec, timeoutMs)) as never;
+      },
+      connectPtz: () => Promise.reject(new Error('unused')),
+      encodeJpeg: () => Promise.resolve(Buffer.from('jpeg')),
+      audit: () => Promise.resolve(),
+      clock,
+      log: silentLogger(),
+      probeTimeoutMs: 25_000,
+    });
+    return { s, clock, calls };
+  }
+
+  it('retries once when the stream does not answer within the I/O timeout, within the overall budget', async () => {
+    let n = 0;
+    const t = service(() => {
+      n++;
+      t.clock.advance(5000);
+      return n === 1
+        ? Promise.reject(new Error('rtsp://127.0.0.1:1/x: Invalid data found when processing input'))
+        : Promise.resolve({ codec: 'h264', width: 336, height: 256, gopMs: 2000 });
+    });
+    const r = await t.s.testConnection({ url: 'rtsp://127.0.0.1:1/x' });
+    expect(r).toMatchObject({ ok: true, codec: 'h264', ms: 10_000 });
+    expect(t.calls).toEqual([25_000, 20_000]);
+  });
+
+  it('does not retry a definite answer (refused) and reports a second timeout as timeout', async () => {
+    const refused = service(() => Promise.reject(new Error('Connection refused')));
+    expect(await refused.s.testConnection({ url: 'rtsp://127.0.0.1:1/x' })).toMatchObject({
+      ok: false,
+      reason: 'refused',
+    });
+    expect(refused.calls).toHaveLength(1);
+    const hung = service(() => {
+      hung.clock.advance(5000);
+      return Promise.reject(new Error('Invalid data found when processing input'));
+    });
+    expect(await hung.s.testConnection({ url: 'rtsp://127.0.0.1:1/x' })).toMatchObject({
+      ok: false,
+      reason: 'timeout',
+      ms: 10_000,
+    });
+    expect(hung.calls).toHaveLength(2);
+  });
+});

@@ -464,18 +464,25 @@ export class CameraAdminService {
       return { ok: false, reason: 'missing_secret', message: (e as Error).message, ms: ms() };
     }
     const timeoutMs = this.deps.probeTimeoutMs ?? 25_000;
-    try {
-      const p = await this.deps.probe(full, this.deps.probeSeconds ?? 4, timeoutMs);
-      return { ok: true, codec: p.codec, width: p.width, height: p.height, gopMs: p.gopMs, ms: ms() };
-    } catch (e) {
-      const message = redactUrl((e as Error).message).slice(0, 500);
-      const elapsed = ms();
-      return {
-        ok: false,
-        reason: classifyProbeFailure(message, elapsed >= timeoutMs - 250, elapsed),
-        message,
-        ms: elapsed,
-      };
+    // A stream that answers nothing within ffprobe's I/O timeout gets one more try while the overall budget
+    // allows it: a camera (or RTSP server) busy setting up its media pipeline often answers the second DESCRIBE.
+    for (let attempt = 1; ; attempt++) {
+      const left = timeoutMs - ms();
+      try {
+        const p = await this.deps.probe(full, this.deps.probeSeconds ?? 4, left);
+        return { ok: true, codec: p.codec, width: p.width, height: p.height, gopMs: p.gopMs, ms: ms() };
+      } catch (e) {
+        const message = redactUrl((e as Error).message).slice(0, 500);
+        const elapsed = ms();
+        const attemptMs = elapsed - (timeoutMs - left);
+        const reason = classifyProbeFailure(message, elapsed >= timeoutMs - 250, attemptMs);
+        const retry = attempt === 1 && reason === 'timeout' && timeoutMs - elapsed > attemptMs + 1000;
+        if (!retry) return { ok: false, reason, message, ms: elapsed };
+        this.deps.log.info(
+          { cameraId: body.cameraId ?? null, err: message },
+          'connection test: no answer, retrying once',
+        );
+      }
     }
   }
 

@@ -317,7 +317,7 @@ describe('CameraAdminService', () => {
 });
 
 describe('CameraAdminService.testConnection', () => {
-  function service(probe: (url: string, s: number, timeoutMs: number) => Promise<never | object>) {
+  function service(probe: (url: string, s: number, timeoutMs: number) => Promise<object>) {
     const clock = new ManualClock(Date.UTC(2026, 10, 29, 12));
     const calls: number[] = [];
     const s = new CameraAdminService({

@@ -7,7 +7,9 @@
  *    post-processing, NMS) — what the service actually does.
  * 3. End-to-end: each shared clip (and the thermal demo clips) sampled every 2 s through DetectLoop +
  *    AlertService (N-of-M confirmation, default alerting config) with a manual clock; prints the clip time of
- *    the first alert (the clips have no labels, so this is time-to-first-alert from clip start).
+ *    the first alert (the clips have no labels, so this is time-to-first-alert from clip start), and the alert
+ *    count on the smoke-free cloud/haze negative clip (5 min of clip time; it should raise none).
+ *    `--clips-only` runs just this section; `--no-python` skips step 1.
  * 4. Dust (physics-based, no real dust data): the synthetic validation of models/dust/card.md at the manifest's
  *    threshold (scripts/models/dustEvalLib.ts; skip with --no-dust).
  */
@@ -86,26 +88,29 @@ async function main(): Promise<void> {
   const models = await loadManifestModels(path.join(ROOT, 'models'));
   const by = (n: string): OnnxModel | undefined => models.find((m) => m.spec.name === n);
   try {
-    if (!args.has('--no-python') && existsSync('/usr/bin/python3')) {
+    const clipsOnly = args.has('--clips-only'); // only the end-to-end clip section
+    if (!clipsOnly && !args.has('--no-python') && existsSync('/usr/bin/python3')) {
       console.log('Python eval modes (card metrics):');
       python('hotspot_train.py', ['eval', '--ckpt', 'models/hotspot/hotspot.pt', '--test-site', 'E']);
       python('smoke_train.py', ['eval', '--ckpt', 'models/smoke/smoke.pt']);
     }
     const hot = by('hotspot');
-    if (hot) console.log('hotspot, FLAME-T site E (all frames), TS runtime path:', JSON.stringify(await evalHotspot(hot, 1)));
+    if (hot && !clipsOnly) console.log('hotspot, FLAME-T site E (all frames), TS runtime path:', JSON.stringify(await evalHotspot(hot, 1)));
     const smoke = by('smoke');
-    if (smoke) console.log('smoke, smoke-hpwren/test (all frames), TS runtime path:', JSON.stringify(await evalSmoke(smoke, 1)));
+    if (smoke && !clipsOnly) console.log('smoke, smoke-hpwren/test (all frames), TS runtime path:', JSON.stringify(await evalSmoke(smoke, 1)));
     console.log(`End to end (sampled every ${INTERVAL_MS} ms, default confirmation 2 of 3):`);
     const clips = [
       ...readdirSync(path.join(SHARED_DATA, 'clips')).filter((f) => f.endsWith('.mp4')).map((f) => [path.join(SHARED_DATA, 'clips', f), 'smoke'] as const),
       ...['thermal-siteE-a35.mp4', 'thermal-siteE-tau.mp4'].map((f) => [path.join(ROOT, 'camera-config/demo/clips', f), 'hotspot'] as const),
+      // smoke-free cloud/haze/ridge windows of real HPWREN frames (scripts/models/make_negative_clip.py): 0 alerts expected
+      [path.join(ROOT, 'camera-config/demo/clips/hpwren-cloud-haze-negatives.mp4'), 'smoke'] as const,
     ];
     for (const [file, type] of clips) {
       const det = type === 'hotspot' ? hot : smoke;
       if (det && existsSync(file)) console.log(`  ${path.basename(file)} [${type}]: ${await latency(file, type, det)}`);
     }
     const dust = loadPhysicsDetectors(path.join(ROOT, 'models'))[0];
-    if (dust && !args.has('--no-dust')) {
+    if (dust && !clipsOnly && !args.has('--no-dust')) {
       console.log('dust (physics-based, UNVALIDATED ON REAL DUST; models/dust/card.md): synthetic composites on held-out camera views');
       const r = await dustEvaluation({ threshold: dust.spec.threshold, params: dust.spec.params });
       console.log(`  base frames: eval ${r.evalBases} (${r.dropped} dropped as the same view as one of ${r.tuneBases} tuning frames)`);

@@ -59,12 +59,53 @@ def load_split(split, names=None):
     return items
 
 
+def scene_groups(split="train", corr=0.95):
+    """Groups the images of a split by scene (the filenames carry no camera or time): 32x24 grayscale
+    thumbnails, z-scored; images whose thumbnails correlate > `corr` are linked (union-find). Frames of one
+    camera sequence land in one group, so a validation split made of whole groups never shares a sequence
+    with training. Returns {name: group id}."""
+    names = sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(f"{ROOT}/{split}/images/*.jpg"))
+    th = []
+    for n in names:
+        t = cv2.resize(cv2.imread(f"{ROOT}/{split}/images/{n}.jpg", 0), (32, 24), interpolation=cv2.INTER_AREA)
+        t = t.astype(np.float32).ravel()
+        th.append((t - t.mean()) / (t.std() + 1e-6))
+    T = np.array(th)
+    C = T @ T.T / T.shape[1]
+    par = list(range(len(names)))
+
+    def find(a):
+        while par[a] != a:
+            par[a] = par[par[a]]
+            a = par[a]
+        return a
+    for a, b in zip(*np.nonzero(np.triu(C > corr, 1))):
+        par[find(a)] = find(b)
+    return {n: find(i) for i, n in enumerate(names)}
+
+
+RECIPE = "v1"  # set by --recipe; v1 = the shipped model, v2 = the experiment in the card (not shipped)
+
+
 def split_train_val(seed=0, frac=0.15):
-    names = sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(f"{ROOT}/train/images/*.jpg"))
-    rng = random.Random(seed)
-    rng.shuffle(names)
-    k = int(len(names) * frac)
-    return set(names[k:]), set(names[:k])
+    """v1: random 15% of images (seed 0). v2: whole scene groups (see scene_groups), shuffled with `seed`, until
+    >= frac of the images (no sequence shared between training and validation)."""
+    if RECIPE == "v1":
+        names = sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(f"{ROOT}/train/images/*.jpg"))
+        rng = random.Random(seed)
+        rng.shuffle(names)
+        k = int(len(names) * frac)
+        return set(names[k:]), set(names[:k])
+    g = scene_groups("train")
+    ids = sorted(set(g.values()))
+    random.Random(seed).shuffle(ids)
+    val_ids, n = set(), 0
+    for i in ids:
+        if n >= frac * len(g):
+            break
+        val_ids.add(i)
+        n += sum(1 for v in g.values() if v == i)
+    return {k for k, v in g.items() if v not in val_ids}, {k for k, v in g.items() if v in val_ids}
 
 
 # ---------------------------------------------------------------- model
@@ -109,18 +150,31 @@ def norm(img_rgb_float01):
 
 def augment(d, rng):
     img, mask = d["img"], d["mask"]
-    s = math.exp(rng.uniform(math.log(0.6), math.log(1.3)))
+    lo, hi = (0.6, 1.3) if RECIPE == "v1" else (0.5, 1.6)
+    s = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     h, w = mask.shape
     nw, nh = int(w * s), int(h * s)
     img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
     mask = cv2.resize(mask, (nw, nh), interpolation=cv2.INTER_NEAREST)
-    if rng.random() < 0.6:
+    r = rng.random()
+    if RECIPE == "v1":  # 60% around smoke, 40% random
+        r = 0.0 if r < 0.6 else 0.6
+    if r < 0.5:
         ys, xs = np.nonzero(mask)
         i = rng.randrange(len(ys))
         cx, cy = xs[i] + rng.uniform(-CROP / 3, CROP / 3), ys[i] + rng.uniform(-CROP / 3, CROP / 3)
         x0 = int(np.clip(cx - CROP / 2, 0, nw - CROP)); y0 = int(np.clip(cy - CROP / 2, 0, nh - CROP))
-    else:  # random crop: mostly background (sky, clouds, haze, ridges) = hard negatives
+    elif r < 0.75:  # random crop: mostly background (sky, clouds, haze, ridges) = hard negatives
         x0, y0 = rng.randint(0, nw - CROP), rng.randint(0, nh - CROP)
+    else:  # cloud/haze-like negatives: bright, low-saturation pixels >= 32 px away from the smoke mask
+        hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
+        cand = (hsv[..., 2] > 150) & (hsv[..., 1] < 60) & (cv2.dilate(mask, np.ones((65, 65), np.uint8)) == 0)
+        ys, xs = np.nonzero(cand)
+        if len(ys):
+            i = rng.randrange(len(ys))
+            x0 = int(np.clip(xs[i] - CROP / 2, 0, nw - CROP)); y0 = int(np.clip(ys[i] - CROP / 2, 0, nh - CROP))
+        else:
+            x0, y0 = rng.randint(0, nw - CROP), rng.randint(0, nh - CROP)
     img = img[y0:y0 + CROP, x0:x0 + CROP].astype(np.float32) / 255.0
     mask = mask[y0:y0 + CROP, x0:x0 + CROP]
     if rng.random() < 0.5:
@@ -133,12 +187,19 @@ def augment(d, rng):
     img = (img - g) * rng.uniform(0.6, 1.4) + g
     img = img * np.array([rng.uniform(0.92, 1.08) for _ in range(3)], np.float32)
     img = np.clip(img, 0, 1) ** math.exp(rng.uniform(-0.25, 0.25))
+    if RECIPE != "v1" and rng.random() < 0.3:  # haze: blend towards a bright grey-blue veil
+        veil = np.array([rng.uniform(0.6, 0.9)] * 3, np.float32) * np.array([0.95, 0.98, 1.0], np.float32)
+        a = rng.uniform(0.05, 0.35)
+        img = img * (1 - a) + veil * a
     t = torch.from_numpy(np.ascontiguousarray(mask)).float()[None, None]
     t = F.max_pool2d(t, STRIDE)[0, 0].numpy()  # thin plumes survive
     return norm(img.astype(np.float32)), t
 
 
-def train_model(items, iters, seed=0, bs=8):
+def train_model(items, iters, seed=0, bs=8, budget_min=None):
+    """Trains for `iters` iterations. With `budget_min`, the speed of the first 30 iterations sets a smaller
+    total when `iters` would not fit (the one-cycle schedule is rebuilt for it); returns (net, iterations run)
+    so the run can be reproduced with --iters."""
     seed_all(seed)
     rng = random.Random(seed)
     net = SmokeNet()
@@ -146,7 +207,16 @@ def train_model(items, iters, seed=0, bs=8):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=iters, pct_start=0.1)
     t0 = time.time()
     net.train()
-    for it in range(iters):
+    it = 0
+    while it < iters:
+        if budget_min and it == 30:
+            need = (time.time() - t0) / 30 * iters / 60
+            if need > budget_min:
+                iters = max(60, int(iters * budget_min / need))
+                sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=iters, pct_start=0.1)
+                for _ in range(30):
+                    sched.step()
+                print(f"budget {budget_min} min: {iters} iterations", file=sys.stderr, flush=True)
         batch = [augment(items[rng.randrange(len(items))], rng) for _ in range(bs)]
         x = torch.from_numpy(np.stack([b[0] for b in batch]))
         t = torch.from_numpy(np.stack([b[1] for b in batch])[:, None])
@@ -162,8 +232,9 @@ def train_model(items, iters, seed=0, bs=8):
         sched.step()
         if it % 100 == 0 or it == iters - 1:
             print(f"it {it} loss {loss.item():.4f} {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
+        it += 1
     net.eval()
-    return net
+    return net, iters
 
 
 # ---------------------------------------------------------------- eval
@@ -230,17 +301,22 @@ def main():
     ap.add_argument("--iters", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threshold", type=float, default=None)
+    ap.add_argument("--recipe", choices=["v1", "v2"], default="v1",
+                    help="v1 = shipped model; v2 = scene-group validation, scale 0.5-1.6, cloud/haze negatives, haze")
+    ap.add_argument("--budget-min", type=float, default=None, help="wall-clock budget for training, minutes")
     a = ap.parse_args()
+    global RECIPE
+    RECIPE = a.recipe
     te = load_split("test")
     if a.mode == "train":
         os.makedirs(a.out, exist_ok=True)
         trn, van = split_train_val(a.seed)
         tr, va = load_split("train", trn), load_split("train", van)
-        net = train_model(tr, a.iters, a.seed)
+        net, iters = train_model(tr, a.iters, a.seed, budget_min=a.budget_min)
         f, w = heatmaps(net, va)
         thr, vm = tune(f, w, va)
         f, w = heatmaps(net, te)
-        res = {"threshold": thr, "n_train": len(tr), "n_val": len(va), "val": vm, "test": evaluate(f, w, te, thr),
+        res = {"threshold": thr, "iters": iters, "recipe": RECIPE, "n_train": len(tr), "n_val": len(va), "val": vm, "test": evaluate(f, w, te, thr),
                "params": sum(p.numel() for p in net.parameters())}
         torch.save({"state_dict": net.state_dict(), "threshold": thr}, f"{a.out}/smoke.pt")
         export_onnx(net, f"{a.out}/model.onnx")

@@ -84,11 +84,16 @@ describe.skipIf(!haveData)('held-out metrics ≥ card floors', () => {
     const r = await evalHotspot(byName('hotspot'), 10);
     expect(r['pooled']!.f1).toBeGreaterThanOrEqual(Number(floors['pooledF1']));
     expect(r['Tau']!.f1).toBeGreaterThanOrEqual(Number(floors['tauF1']));
+    if (floors['a35F1'] !== undefined) expect(r['A35']!.f1).toBeGreaterThanOrEqual(Number(floors['a35F1']));
+    if (floors['maxLeptonFp'] !== undefined)
+      expect(r['Lepton']!.fp).toBeLessThanOrEqual(Number(floors['maxLeptonFp']));
   });
   it('smoke on smoke-hpwren/test (held out from training)', async () => {
     const floors = cardFloors(path.join(MODELS, 'smoke', 'card.md'));
     const r = await evalSmoke(byName('smoke'), 10);
     expect(r.box.recall).toBeGreaterThanOrEqual(Number(floors['boxRecall']));
     expect(r.frameRecall).toBeGreaterThanOrEqual(Number(floors['frameRecall']));
+    if (floors['maxNegFpRate'] !== undefined)
+      expect(r.negFpRate).toBeLessThanOrEqual(Number(floors['maxNegFpRate']));
   });
 });

@@ -109,6 +109,39 @@ describe('AlertService', () => {
     expect(store.listAlerts({ limit: 10 })).toHaveLength(2);
   });
 
+  it('one incident = one alert: a second track near an open alert joins it and keeps it open; a far one does not', async () => {
+    const { store, svc, clock } = setup();
+    const big = { width: 640, height: 480, data: Buffer.alloc(640 * 480 * 3, 40) };
+    const box = (x: number) => ({ x, y: 200, w: 10, h: 10 });
+    const observe = async (xs: number[]) => {
+      clock.advance(2000);
+      await svc.observeFrame({ cameraId: 'cam-a', presetId: null, capturedAt: clock.now(), image: big }, [
+        { type: 'hotspot', thresholds: th, detections: xs.map((x) => ({ score: 0.9, box: box(x) })) },
+      ]);
+    };
+    await observe([100]);
+    await observe([100]); // t1 confirmed: alert 1
+    // The plume spreads: a blob 60 px away (outside the tracker's 24 px gate, inside the incident gate of
+    // 0.2 × 800 px) is confirmed as its own track t2 and joins alert 1.
+    await observe([100, 160]);
+    await observe([100, 160]);
+    expect(store.listAlerts({ limit: 10 })).toHaveLength(1);
+    // t1's blob fades; t2 keeps the alert open past t1's quiet period (10 s).
+    for (let i = 0; i < 7; i++) await observe([160]);
+    await svc.idle();
+    const alerts = store.listAlerts({ limit: 10 });
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.status).toBe('open');
+    // A second fire far across the view (400 px) is another incident.
+    await observe([160, 560]);
+    await observe([160, 560]);
+    expect(store.listAlerts({ limit: 10 })).toHaveLength(2);
+    // Everything fades: both alerts close after the quiet period.
+    for (let i = 0; i < 6; i++) await observe([]);
+    await svc.idle();
+    expect(store.listAlerts({ limit: 10 }).map((a) => a.status)).toEqual(['closed', 'closed']);
+  });
+
   it('triangulates two cameras that see the same type', async () => {
     const { store, svc, frame } = setup();
     // cam-a (45°) and cam-b (315°, 2 km east) centre boxes → rays cross 1 km N, 1 km E of cam-a.

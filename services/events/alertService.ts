@@ -50,6 +50,14 @@ export interface AlertServiceDeps {
   association?: AssociationConfig;
   /** Min time between two `alert.updated` events of one alert without a new peak, ms (default 10 000). */
   updateEveryMs?: number;
+  /**
+   * Incident gate: a newly confirmed track whose box centre lies within this fraction of the frame diagonal of
+   * an open alert's box centre (same camera, preset and type) joins that alert instead of opening another
+   * (default 0.2). A plume that grows, drifts or splits between 2 s samples leaves the tracker's own gate
+   * (2 × box size); duty staff must still see one alert per incident (Pyronear groups a camera view's
+   * detections into one alert sequence the same way). Engineering default, not tuned on held-out data.
+   */
+  incidentGateFraction?: number;
 }
 
 /** One frame's detections of one type, with the thresholds its group uses. */
@@ -66,10 +74,18 @@ export interface FrameInput {
   image: RgbImage;
 }
 
+/** An open alert's working state; several tracks (one incident) may share one record. */
+interface AlertRecord {
+  alertId: string;
+  lastEventAt: number;
+  frames: ClipFrame[];
+  pre: number;
+}
+
 interface Group {
   state: GroupState;
   /** trackId → alert. */
-  alerts: Map<string, { alertId: string; lastEventAt: number; frames: ClipFrame[]; pre: number }>;
+  alerts: Map<string, AlertRecord>;
 }
 
 const keyOf = (cameraId: string, presetId: string | null, type: DetectionType): string =>
@@ -118,8 +134,9 @@ export class AlertService {
         g.state = r.state;
         for (const a of r.actions) await this.apply(g, a, frame, o.type, clipFrame);
         if (clipFrame)
-          for (const [trackId, t] of g.alerts)
-            if (!r.actions.some((a) => a.trackId === trackId && a.kind === 'open'))
+          // Once per alert (several tracks may share one), unless the alert opened on this very frame.
+          for (const t of new Set(g.alerts.values()))
+            if (t.frames[t.frames.length - 1] !== clipFrame)
               t.frames = appendCapped(t.frames, clipFrame, t.pre);
       }
       if (clipFrame) this.ring(frame.cameraId).push(clipFrame);
@@ -228,6 +245,17 @@ export class AlertService {
   ): Promise<void> {
     const { store, publish, evidence } = this.deps;
     if (action.kind === 'open' && frame && type) {
+      const joined = this.incidentOf(g, action.box, frame.image.width, frame.image.height);
+      if (joined) {
+        // Same incident as an open alert: this track now keeps that alert alive and updates it.
+        g.alerts.set(action.trackId, joined);
+        this.deps.log.info(
+          { cameraId: frame.cameraId, alertId: joined.alertId, trackId: action.trackId },
+          'track joined an open alert (same incident)',
+        );
+        await this.apply(g, { ...action, kind: 'update', peak: true }, frame, type, clipFrame);
+        return;
+      }
       const id = randomUUID();
       const at = iso(action.at);
       evidence.writeSnapshot(id, await renderSnapshot(frame.image, [{ box: action.box, type }]));
@@ -275,11 +303,13 @@ export class AlertService {
     const current = t ? store.getAlert(t.alertId) : null;
     if (!t || !current) return;
     if (action.kind === 'update' && frame) {
+      // Peak against the alert's (several tracks may feed one alert), not only the track's own peak.
+      const peak = action.peak && action.score > current.peakScore;
       let next: Alert = {
         ...current,
         lastSeenAt: iso(action.at),
-        hits: action.hits,
-        ...(action.peak
+        hits: Math.max(current.hits + 1, action.hits),
+        ...(peak
           ? {
               peakScore: action.score,
               box: action.box,
@@ -295,7 +325,7 @@ export class AlertService {
             }
           : {}),
       };
-      if (action.peak) {
+      if (peak) {
         if (current.position?.method === 'triangulated')
           next = this.triangulateWith({ ...next, position: current.position });
         else next = this.triangulateWith(next);
@@ -305,7 +335,7 @@ export class AlertService {
         );
         evidence.writeCleanSnapshot?.(current.id, await renderSnapshot(frame.image, []));
       }
-      const due = action.peak || action.at - t.lastEventAt >= (this.deps.updateEveryMs ?? 10_000);
+      const due = peak || action.at - t.lastEventAt >= (this.deps.updateEveryMs ?? 10_000);
       const e = store.updateAlert(
         next,
         due ? { at: next.lastSeenAt, kind: 'alert.updated', alert: next } : null,
@@ -315,12 +345,36 @@ export class AlertService {
         publish(e);
       }
     } else if (action.kind === 'close') {
+      g.alerts.delete(action.trackId);
+      // Another track of the same incident still feeds this alert: it stays open.
+      if ([...g.alerts.values()].some((o) => o.alertId === t.alertId)) return;
       const closed: Alert = { ...current, status: 'closed', closedAt: iso(action.at) };
       publish(store.updateAlert(closed, { at: closed.closedAt!, kind: 'alert.closed', alert: closed })!);
       this.deps.log.info({ cameraId: current.cameraId, alertId: current.id }, 'alert closed');
-      g.alerts.delete(action.trackId);
       if (t.frames.length > 0) this.buildClip(current.id, t.frames, false);
     }
+  }
+
+  /**
+   * The open alert of this group whose box centre is within the incident gate of `box` (frame px), nearest
+   * first; null when none (see {@link AlertServiceDeps.incidentGateFraction}).
+   */
+  private incidentOf(g: Group, box: Box, width: number, height: number): AlertRecord | null {
+    const gate = (this.deps.incidentGateFraction ?? 0.2) * Math.hypot(width, height);
+    let best: { rec: AlertRecord; dist: number } | null = null;
+    for (const rec of new Set(g.alerts.values())) {
+      const a = this.deps.store.getAlert(rec.alertId);
+      if (!a || a.status !== 'open') continue;
+      // The stored box is in the alert's frame size; compare in normalised units scaled to this frame.
+      const sx = width / a.frameWidth;
+      const sy = height / a.frameHeight;
+      const dist = Math.hypot(
+        (a.box.x + a.box.w / 2) * sx - (box.x + box.w / 2),
+        (a.box.y + a.box.h / 2) * sy - (box.y + box.h / 2),
+      );
+      if (dist <= gate && (!best || dist < best.dist)) best = { rec, dist };
+    }
+    return best?.rec ?? null;
   }
 
   /** Encodes the clip in the background; on success stores it and sets `clipUrl` (event only while open). */

@@ -119,7 +119,7 @@ function waitFor<T>(w: Worker, type: string, timeoutMs: number): Promise<T> {
  * DetectLoop, AlertService (file evidence store + ffmpeg clip encoder in a temp dir, 1 s tick), an in-process
  * `createApp` server and one socket.io client in a worker thread that timestamps every alert event.
  */
-async function withDetect<T>(
+export async function withDetect<T>(
   o: BenchOptions,
   how: 'pool' | 'inprocess',
   fn: (d: {

@@ -48,6 +48,10 @@ export interface FleetOptions {
   frameNeeds?: FrameNeed[];
   /** Alert latency collector: called at window start (reset) and end (alert events in the window). */
   latency?: () => Promise<LatencyStats>;
+  /** Soak: run past the clips' end (each worker restarts its ffmpeg when its stream ends). */
+  pastClipEnd?: boolean;
+  /** Called every second of the window (soak sampling). */
+  onTick?: () => void;
   /** Detection pool, for the CPU split main thread / inference workers. */
   pool?: DetectorPool;
   mode: DecodeMode;
@@ -120,6 +124,8 @@ export interface FleetResult {
   /** Frames analysed / dropped by the DetectLoop in the window (detect runs only). */
   analysed?: number;
   droppedByDetect?: number;
+  /** Frames delivered by all cameras since start (window or not). */
+  framesTotal: number;
   /** Capture ffmpeg processes left 3 s after stop (must be 0). */
   leftoverFfmpeg: number;
   perCamera: CameraResult[];
@@ -223,7 +229,9 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     log(bo, `${o.mode} ×${o.cameras} (${o.clip.name}): ${online} online after ${startupS.toFixed(1)} s`);
     // Settle: let the first burst of frames through. The window must end before the first client's clip does.
     await sleep(1000);
-    const windowS = Math.min(o.windowS, clipSeconds - 5 - (Date.now() - t0) / 1000);
+    const windowS = o.pastClipEnd
+      ? o.windowS
+      : Math.min(o.windowS, clipSeconds - 5 - (Date.now() - t0) / 1000);
     if (windowS < 5)
       throw new Error(`start-up took ${startupS} s: no time left in the ${clipSeconds} s clip`);
 
@@ -248,6 +256,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     while (Date.now() - ws < windowS * 1000) {
       await sleep(Math.min(1000, windowS * 1000 - (Date.now() - ws)));
       nodeRss.push(process.memoryUsage().rss);
+      o.onTick?.();
     }
     const we = Date.now();
     const ffm = ffmpegAcc.stop();
@@ -314,11 +323,13 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       camerasMissing: missing,
       restarts: perCamera.reduce((a, c) => a + c.restarts, 0),
       leftoverFfmpeg: 0,
+      framesTotal: 0,
       perCamera,
       ...(analysed !== undefined ? { analysed, droppedByDetect } : {}),
     };
     await Promise.all(workers.map((w) => w.stop()));
     workers.length = 0;
+    result.framesTotal = [...frames.values()].reduce((a, t) => a + t.length, 0);
     await sleep(3000);
     result.leftoverFfmpeg = captureFfmpegs().length;
     return result;

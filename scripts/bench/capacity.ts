@@ -250,21 +250,21 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           mode: 'keyframes',
           detect: 'pool',
           groups: mixed,
-          levels: [20, 40, 60, 80, 100],
+          levels: [10, 20, 40, 60, 100],
         },
         {
           name: 'towers, full decode, detection in worker pool',
           mode: 'all',
           detect: 'pool',
           groups: mixed,
-          levels: [8, 16],
+          levels: [4, 8, 16],
         },
         {
           name: 'towers, keyframes, detection on the main thread (previous design)',
           mode: 'keyframes',
           detect: 'inprocess',
           groups: mixed,
-          levels: [10, 20, 40],
+          levels: [10, 20],
         },
       ];
   const series: Series[] = [];
@@ -354,9 +354,13 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     'analysed / dropped',
     'alert events',
     'latency p50 / p95 / p99 ms',
+    'CPU s/cam/min: TowerWatch (+ sim)',
+    'N that 2 idle cores could carry at this cost (projection)',
     'bench CPU % of all cores',
     'machine busy %',
   ];
+  const twCpu = (r: FleetResult) => r.ffmpegCpuSPerCamMin + r.nodeCpuSPerCamMin;
+  const allCpu = (r: FleetResult) => twCpu(r) + r.serverCpuSPerMin / r.cameras;
   const rows = series.flatMap((s) =>
     s.runs.map((r) => [
       s.name,
@@ -377,6 +381,8 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       r.latency && r.latency.n > 0
         ? `${fmt(r.latency.p50Ms, 0)} / ${fmt(r.latency.p95Ms, 0)} / ${fmt(r.latency.p99Ms, 0)}`
         : '—',
+      `${fmt(twCpu(r), 2)} (${fmt(allCpu(r), 2)})`,
+      `${fmt((os.cpus().length * 60) / twCpu(r), 0)} (${fmt((os.cpus().length * 60) / allCpu(r), 0)} with the sim)`,
       fmt(r.ownBusy * 100, 0),
       fmt(r.machineBusy * 100, 0),
     ]),
@@ -405,6 +411,8 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       'flat check, DetectLoop, alerts, sockets); "detect workers" = the worker threads\' own CPU ' +
       '(preprocessing + onnxruntime + decoding); "Node total" = `process.cpuUsage()` (adds the libuv pool: sharp ' +
       'JPEG/resize, fs; and V8 GC threads). In the main-thread series inference is part of the main thread.',
+    '- Projection column: all cores × 60 s / (CPU s per camera-minute measured in that row), TowerWatch alone and ' +
+      'with the simulator; it ignores scheduling headroom and latency, so it is an upper bound, not a measurement.',
     '- Latency: capture time of the frame in the CameraWorker (`SampledFrame.capturedAt`, carried as the alert ' +
       "event's `at`) → receipt of `alert.opened` / `alert.updated` by the socket.io client (same wall clock).",
     '',

@@ -102,8 +102,13 @@ export class AlertService {
    * published (clips are encoded in the background; see {@link idle}).
    */
   observeFrame(frame: FrameInput, observations: readonly TypeObservation[]): Promise<void> {
+    // The clip-ring JPEG is encoded before joining the serial chain: frames of different cameras then encode in
+    // parallel on the libuv pool instead of one after another (with 40 cameras the serial encode was the
+    // pipeline's bottleneck: BENCHMARKS.md, section 2). A failed encode still fails this frame's job, as before.
+    const jpegP = this.deps.clips ? encodeJpeg(frame.image) : null;
+    jpegP?.catch(() => undefined);
     return this.enqueue(async () => {
-      const jpeg = this.deps.clips ? await encodeJpeg(frame.image) : null;
+      const jpeg = jpegP ? await jpegP : null;
       const clipFrame = jpeg ? { at: frame.capturedAt, jpeg } : null;
       for (const o of observations) {
         const key = keyOf(frame.cameraId, frame.presetId, o.type);

@@ -208,7 +208,9 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
       });
   }
   const md = [
-    `${cameras} real \`CameraWorker\`s per run (decodeMode forced, sampleIntervalMs 2000, 1 frame / 2 s expected) ` +
+    `${cameras} real \`CameraWorker\`s per run (decodeMode forced, sampleIntervalMs 2000, 1 frame / 2 s expected, ` +
+      'capture as the runtime configures a smoke camera: `-threads 1`, `-discard nokey -skip_frame nokey` in ' +
+      'keyframe mode, frames scaled to 854×480 inside ffmpeg) ' +
       `reading the demo RTSP server over RTSP/TCP; the window (${windowS} s) starts 1 s after every camera ` +
       'delivered its first frame. CPU = utime+stime from `/proc/<pid>/stat` of the capture ffmpeg children, ' +
       'sampled every second; RSS = VmRSS of those processes (shared libraries counted in every process), PSS = ' +
@@ -228,15 +230,15 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
       ratios.map((r) => [r.clip, `**${fmt(r.ratio, 1)}×**`, '≥ 10×', `${fmt(r.nodeRatio, 2)}×`]),
     ),
     '',
-    'Node CPU (PPM parsing + flat-frame check of the same number of 1080p frames) is the same work in both ' +
+    'Node CPU (PPM parsing + flat-frame check of the same number of 854×480 frames) is the same work in both ' +
       'modes, so its ratio stays near 1×.',
     ...(diag.length === 0
       ? []
       : [
           '',
           '**Where the keyframe-mode CPU goes** (diagnostic: one bare ffmpeg per variant on the same stream, ' +
-            'run side by side for 20 s, CPU s per minute; the CameraWorker rows above add RGB24 conversion and ' +
-            'PPM output of one 6 MB frame every 2 s):',
+            'run side by side for 20 s, CPU s per minute; A–F and the CameraWorker rows include RGB24 conversion ' +
+            'and PPM output of one frame every 2 s; G–H are the full-decode capture commands):',
           '',
           table(
             ['clip', 'ffmpeg variant', 'CPU s/min', '% of a core'],

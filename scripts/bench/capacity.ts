@@ -244,7 +244,13 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           groups: capture,
           levels: [30, 60, 100],
         },
-        { name: 'full decode, capture only', mode: 'all', detect: 'none', groups: capture, levels: [8, 16] },
+        {
+          name: 'full decode, capture only',
+          mode: 'all',
+          detect: 'none',
+          groups: capture,
+          levels: [8, 16, 24, 32],
+        },
         {
           name: 'towers, keyframes, detection in worker pool',
           mode: 'keyframes',
@@ -257,7 +263,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           mode: 'all',
           detect: 'pool',
           groups: mixed,
-          levels: [4, 8, 16],
+          levels: [8, 16, 24],
         },
         {
           name: 'towers, keyframes, detection on the main thread (previous design)',

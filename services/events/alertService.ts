@@ -235,8 +235,13 @@ export class AlertService {
     if (action.kind === 'open' && frame && type) {
       const id = randomUUID();
       const at = iso(action.at);
-      evidence.writeSnapshot(id, await renderSnapshot(frame.image, [{ box: action.box, type }]));
-      if (evidence.writeCleanSnapshot) evidence.writeCleanSnapshot(id, await renderSnapshot(frame.image, []));
+      // Both renders at once (libuv pool): this runs inside the serial alert chain.
+      const [boxed, clean] = await Promise.all([
+        renderSnapshot(frame.image, [{ box: action.box, type }]),
+        evidence.writeCleanSnapshot ? renderSnapshot(frame.image, []) : null,
+      ]);
+      evidence.writeSnapshot(id, boxed);
+      if (clean && evidence.writeCleanSnapshot) evidence.writeCleanSnapshot(id, clean);
       let alert: Alert = {
         id,
         type,
@@ -304,11 +309,12 @@ export class AlertService {
         if (current.position?.method === 'triangulated')
           next = this.triangulateWith({ ...next, position: current.position });
         else next = this.triangulateWith(next);
-        evidence.writeSnapshot(
-          current.id,
-          await renderSnapshot(frame.image, [{ box: action.box, type: current.type }]),
-        );
-        evidence.writeCleanSnapshot?.(current.id, await renderSnapshot(frame.image, []));
+        const [boxed, clean] = await Promise.all([
+          renderSnapshot(frame.image, [{ box: action.box, type: current.type }]),
+          evidence.writeCleanSnapshot ? renderSnapshot(frame.image, []) : null,
+        ]);
+        evidence.writeSnapshot(current.id, boxed);
+        if (clean) evidence.writeCleanSnapshot?.(current.id, clean);
       }
       const due = action.peak || action.at - t.lastEventAt >= (this.deps.updateEveryMs ?? 10_000);
       const e = store.updateAlert(

@@ -5,9 +5,9 @@
  *
  * Why: onnxruntime-node runs `session.run` synchronously on the calling JS thread, and the preprocessing
  * (crop, normalise, tiling) is JS too. In-process, every camera's inference and preprocessing shared the one
- * main thread (and one serialised session per model) with the capture pipes and sockets, so a 2-core machine
- * dropped frames with half its CPU idle (BENCHMARKS.md, section 2). With one worker per core, inference runs in
- * parallel and the main thread only moves frames.
+ * main thread (and one serialised session per model) with the capture pipes and sockets: one core is the ceiling
+ * (about 0.5 CPU-s per camera-minute on the main thread in-process, BENCHMARKS.md §2). With one worker per core,
+ * inference runs in parallel and the main thread only moves frames.
  *
  * Frames are copied once into the worker (structured clone of the RGB bytes; 1.2 MB for an 854×480 frame). They
  * are not transferred: the caller still needs the frame for evidence snapshots after detection.

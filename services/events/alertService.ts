@@ -103,8 +103,8 @@ export class AlertService {
    */
   observeFrame(frame: FrameInput, observations: readonly TypeObservation[]): Promise<void> {
     // The clip-ring JPEG is encoded before joining the serial chain: frames of different cameras then encode in
-    // parallel on the libuv pool instead of one after another (with 40 cameras the serial encode was the
-    // pipeline's bottleneck: BENCHMARKS.md, section 2). A failed encode still fails this frame's job, as before.
+    // parallel on the libuv pool instead of one after another (with 30–40 tower cameras the serial alert chain,
+    // not inference, bounded throughput: BENCHMARKS.md summary). A failed encode still fails this frame's job.
     const jpegP = this.deps.clips ? encodeJpeg(frame.image) : null;
     jpegP?.catch(() => undefined);
     return this.enqueue(async () => {

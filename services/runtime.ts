@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
@@ -17,7 +18,7 @@ import { killAllChildrenSync } from './capture/processes.ts';
 import { connectOnvifPtz } from './capture/ptz.ts';
 import { loadConfigDir } from './config/loadConfig.ts';
 import { startDemoRtspServer, type DemoRtspServer } from './demo/demoRtspServer.ts';
-import { DetectLoop, type Detector } from './detect/detectLoop.ts';
+import { DetectLoop, frameNeedsFor, type Detector } from './detect/detectLoop.ts';
 import { loadDispatchConfig } from './dispatch/config.ts';
 import {
   fetchTransport,
@@ -31,6 +32,7 @@ import { createDispatch, socketRoomsFromCookie, type Dispatch } from './dispatch
 import type { CaseEvent } from './dispatch/schemas.ts';
 import { sweepEvidence } from './dispatch/retention.ts';
 import { sqliteDispatchRepository } from './dispatch/sqliteRepository.ts';
+import { DetectorPool } from './detect/detectorPool.ts';
 import { loadManifestModels } from './detect/onnxModel.ts';
 import { loadPhysicsDetectors } from './detect/dustDetector.ts';
 import { ffmpegClipEncoder } from './events/clip.ts';
@@ -60,6 +62,11 @@ export interface RuntimeOptions {
   demoRtspPort?: number;
   log?: Logger;
   clock?: Clock;
+  /**
+   * Detection worker threads (default: one per available core). 0 runs the models on the main thread (the
+   * previous behaviour; inference then competes with capture pipes and sockets for one core).
+   */
+  detectWorkers?: number;
 }
 
 export interface Runtime {
@@ -102,17 +109,28 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         .flatMap((c) => [...c.detectors, ...c.presets.flatMap((p) => p.detectors ?? [])]),
     );
     const detectors = new Map<DetectionType, Detector>();
-    const models = await loadManifestModels(modelsDir, { types: needed });
+    const workersN = opts.detectWorkers ?? os.availableParallelism();
+    let models: Detector[] = [];
+    if (needed.size > 0 && workersN > 0) {
+      // Inference off the main thread: one worker per core, each with one warmed-up session per model.
+      const pool = await DetectorPool.start({ modelsDir, types: needed, workers: workersN, log });
+      cleanups.push(() => pool.close());
+      models = pool.detectors;
+      log.info({ workers: workersN }, 'detection worker pool started');
+    } else {
+      const loaded = await loadManifestModels(modelsDir, { types: needed });
+      for (const m of loaded) cleanups.push(() => m.close());
+      models = loaded;
+    }
     for (const m of models) {
-      cleanups.push(() => m.close());
-      for (const t of m.spec.types) if (needed.has(t) && !detectors.has(t)) detectors.set(t, m);
+      for (const t of m.spec.types ?? [m.spec.type])
+        if (needed.has(t) && !detectors.has(t)) detectors.set(t, m);
       log.info(
         {
           model: m.spec.name,
-          kind: m.spec.kind,
           types: m.spec.types,
           input: m.spec.inputSize,
-          tiling: m.spec.tiling.mode,
+          tiling: m.spec.tiling?.mode,
         },
         'model loaded',
       );
@@ -239,6 +257,8 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       const w = new CameraWorker(cam, {
         clock,
         log: clog,
+        // Frames scaled inside ffmpeg to what this camera's models use (native size when one tiles).
+        frameNeeds: frameNeedsFor(cam, detectors),
         ...(onvif ? { connectPtz: () => connectCameraPtz(cam) } : {}),
         onFrame: (f) => {
           framesCounter.inc({ camera: cam.id });
@@ -344,7 +364,14 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         auditRepo: dispatchRepo,
         auth: d.auth,
         runtime: {
-          set: (c) => void cameraById.set(c.id, c),
+          set: (c) => {
+            const prev = cameraById.get(c.id);
+            cameraById.set(c.id, c);
+            // A detector change can change the frame size the camera's ffmpeg must deliver: restart it then.
+            const needs = (x: CameraConfig) => JSON.stringify(frameNeedsFor(x, detectors));
+            if (prev && workers.has(c.id) && needs(prev) !== needs(c))
+              void stopWorker(c.id).then(() => startWorker(c));
+          },
           remove: (id) => void cameraById.delete(id),
           startWorker,
           stopWorker,

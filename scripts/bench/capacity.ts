@@ -5,8 +5,18 @@
  * with every frame going through the real DetectLoop (smoke model from models/manifest.yaml, AlertService
  * on an in-memory store).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
+import { createApp } from '../../services/api/app.ts';
+import { DetectorPool } from '../../services/detect/detectorPool.ts';
+import { ffmpegClipEncoder } from '../../services/events/clip.ts';
+import { fileEvidenceStore } from '../../services/events/evidenceStore.ts';
 import type { DecodeMode } from '../../services/capture/ffmpegArgs.ts';
 import { DetectLoop, type Detector } from '../../services/detect/detectLoop.ts';
 import { loadManifestModels } from '../../services/detect/onnxModel.ts';
@@ -17,20 +27,24 @@ import { systemClock } from '../../services/util/clock.ts';
 import {
   fmt,
   log,
+  modelNeed,
+  percentile,
+  realClip,
   REPO_ROOT,
   sleep,
   syntheticClip,
+  thermalClip,
   table,
   type BenchOptions,
   type StepResult,
 } from './common.ts';
-import { FLEET_HEAD, fleetRow } from './decode.ts';
-import { runFleet, type FleetResult } from './fleet.ts';
+import { runFleet, type FleetGroup, type FleetResult, type LatencyStats } from './fleet.ts';
 
 export interface Series {
   name: string;
   mode: DecodeMode;
-  detect: boolean;
+  /** Detection: none (capture only), in the worker pool, or in-process on the main thread (previous design). */
+  detect: 'none' | 'pool' | 'inprocess';
   runs: FleetResult[];
   /** Largest N that kept every camera's interval (0 when even the first level failed). */
   maxOk: number;
@@ -41,6 +55,9 @@ export interface Series {
 export interface CapacityData {
   series: Series[];
 }
+
+/** Alert latency p95 above this fails a level (the issue's frame-to-console target), ms. */
+const LATENCY_P95_MAX_MS = 2000;
 
 /** Why a level fails (null = it passed). */
 function failure(r: FleetResult): string | null {
@@ -54,39 +71,136 @@ function failure(r: FleetResult): string | null {
   // With detection, the DetectLoop must keep up too: it drops a waiting frame when the next one arrives.
   if (r.droppedByDetect !== undefined && r.droppedByDetect > 0.05 * r.framesDelivered)
     why.push(`DetectLoop dropped ${r.droppedByDetect} of ${r.framesDelivered} frames (> 5 %)`);
+  if (r.latency && r.latency.n > 0 && r.latency.p95Ms > LATENCY_P95_MAX_MS)
+    why.push(`alert latency p95 ${fmt(r.latency.p95Ms / 1000, 2)} s > 2 s`);
   if (r.ownBusy >= 0.9)
     why.push(`CPU saturated (bench processes used ${fmt(r.ownBusy * 100, 0)} % of all cores)`);
   return why.length > 0 ? why.join(', ') : null;
 }
 
-async function withDetect<T>(
+/**
+ * Plain-JS socket.io client in a worker thread (its own event loop, like a console in a browser): records, per
+ * alert event, the receipt wall time and the event's `at` (the triggering frame's capture time).
+ */
+const LATENCY_CLIENT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { io } = require(workerData.client);
+const got = [];
+const s = io(workerData.url, { auth: { lastEventId: workerData.lastEventId }, transports: ['websocket'], reconnection: false });
+s.on('event', (e) => {
+  if (e.kind === 'alert.opened' || e.kind === 'alert.updated') got.push(Date.now(), Date.parse(e.at));
+});
+s.once('replay.done', () => parentPort.postMessage({ type: 'ready' }));
+s.on('connect_error', (err) => parentPort.postMessage({ type: 'error', message: String(err && err.message) }));
+parentPort.on('message', (m) => {
+  if (m === 'report') { parentPort.postMessage({ type: 'report', got: Float64Array.from(got) }); got.length = 0; }
+  if (m === 'close') { s.close(); parentPort.postMessage({ type: 'closed' }); }
+});
+`;
+
+function waitFor<T>(w: Worker, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      w.off('message', on);
+      reject(new Error(`latency client: no "${type}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const on = (m: { type: string }) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      w.off('message', on);
+      resolve(m as T);
+    };
+    w.on('message', on);
+  });
+}
+
+/**
+ * The detect → alert → socket half of the pipeline, as the runtime wires it: models (worker pool or in-process),
+ * DetectLoop, AlertService (file evidence store + ffmpeg clip encoder in a temp dir, 1 s tick), an in-process
+ * `createApp` server and one socket.io client in a worker thread that timestamps every alert event.
+ */
+export async function withDetect<T>(
   o: BenchOptions,
-  fn: (d: { loop: DetectLoop; cameras: Map<string, CameraConfig> }) => Promise<T>,
+  how: 'pool' | 'inprocess',
+  fn: (d: {
+    loop: DetectLoop;
+    cameras: Map<string, CameraConfig>;
+    detectors: Map<DetectionType, Detector>;
+    pool?: DetectorPool;
+    latency: () => Promise<LatencyStats>;
+  }) => Promise<T>,
 ): Promise<T> {
-  const models = await loadManifestModels(path.join(REPO_ROOT, 'models'), { types: ['smoke'], threads: 1 });
+  const modelsDir = path.join(REPO_ROOT, 'models');
+  const types: DetectionType[] = ['smoke', 'hotspot'];
+  const pool = how === 'pool' ? await DetectorPool.start({ modelsDir, types }) : undefined;
+  const local = how === 'inprocess' ? await loadManifestModels(modelsDir, { types, threads: 1 }) : [];
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tw-bench-'));
   const store = openSqliteStore(':memory:');
+  const quiet = pino({ level: 'silent' });
+  const { app, attach } = createApp({
+    store,
+    evidence: { writeSnapshot: () => undefined, readSnapshot: () => null },
+    health: () => ({ status: 'ok', startedAt: new Date().toISOString(), models: [], cameras: [] }),
+    cameras: () => [],
+    log: quiet,
+  });
+  const server: Server = createServer(app);
+  const sockets = attach(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = new Worker(LATENCY_CLIENT, {
+    eval: true,
+    workerData: {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      lastEventId: store.lastEventId(),
+      client: createRequire(import.meta.url).resolve('socket.io-client'),
+    },
+  });
+  let ticker: NodeJS.Timeout | undefined;
   try {
+    await waitFor(client, 'ready', 30_000);
     const detectors = new Map<DetectionType, Detector>();
-    for (const m of models) for (const t of m.spec.types) if (!detectors.has(t)) detectors.set(t, m);
+    for (const m of pool?.detectors ?? local)
+      for (const t of m.spec.types ?? [m.spec.type]) if (!detectors.has(t)) detectors.set(t, m);
     const cameras = new Map<string, CameraConfig>();
-    const log = pino({ level: 'silent' });
     const alerts = new AlertService({
       store,
-      evidence: { writeSnapshot: () => undefined, readSnapshot: () => null },
+      evidence: fileEvidenceStore(dataDir),
       clock: systemClock,
-      log,
-      publish: () => undefined,
+      log: quiet,
+      publish: (e) => sockets.publish(e),
       alerting: AlertingConfig.parse({}),
       cameraName: (id) => id,
+      clips: ffmpegClipEncoder(),
     });
-    const loop = new DetectLoop({ cameras, detectors, alerts, log });
-    const r = await fn({ loop, cameras });
+    ticker = setInterval(() => void alerts.tick(), 1000);
+    const loop = new DetectLoop({ cameras, detectors, alerts, log: quiet });
+    const latency = async (): Promise<LatencyStats> => {
+      client.postMessage('report');
+      const { got } = await waitFor<{ got: Float64Array }>(client, 'report', 10_000);
+      const ms: number[] = [];
+      for (let i = 0; i + 1 < got.length; i += 2) ms.push(got[i]! - got[i + 1]!);
+      return {
+        n: ms.length,
+        p50Ms: percentile(ms, 50),
+        p95Ms: percentile(ms, 95),
+        p99Ms: percentile(ms, 99),
+        maxMs: ms.length > 0 ? Math.max(...ms) : NaN,
+      };
+    };
+    const r = await fn({ loop, cameras, detectors, ...(pool ? { pool } : {}), latency });
     // Bounded drain: at most one frame per camera is in flight.
     await Promise.race([loop.drain(), sleep(30_000)]);
     return r;
   } finally {
-    await Promise.all(models.map((m) => m.close()));
+    if (ticker) clearInterval(ticker);
+    client.postMessage('close');
+    await Promise.race([waitFor(client, 'closed', 5000).catch(() => undefined), sleep(5000)]);
+    await client.terminate();
+    await new Promise<void>((r) => void sockets.io.close(() => r()));
+    await pool?.close();
+    await Promise.all(local.map((m) => m.close()));
     store.close();
+    rmSync(dataDir, { recursive: true, force: true });
     void o;
   }
 }
@@ -94,19 +208,69 @@ async function withDetect<T>(
 export async function benchCapacity(o: BenchOptions): Promise<StepResult<CapacityData>> {
   const clip = syntheticClip(o.quick ? 30 : 90);
   const windowS = o.quick ? 6 : 15;
-  const plans: { name: string; mode: DecodeMode; detect: boolean; levels: number[] }[] = o.quick
+  const smoke = modelNeed('smoke');
+  const hotspot = modelNeed('hotspot');
+  const visible = o.quick ? syntheticClip(30) : realClip(90);
+  const thermal = thermalClip(o.quick ? 30 : 90);
+  // A tower = one 1080p25 visible camera (smoke) + one 320×256 thermal camera (hotspot), like the demo site.
+  const mixed: FleetGroup[] = [
+    { clip: visible, detectors: ['smoke'], frameNeeds: [smoke] },
+    { clip: thermal, detectors: ['hotspot'], frameNeeds: [hotspot] },
+  ];
+  const capture: FleetGroup[] = [{ clip, detectors: ['smoke'], frameNeeds: [smoke] }];
+  type Plan = {
+    name: string;
+    mode: DecodeMode;
+    detect: Series['detect'];
+    groups: FleetGroup[];
+    levels: number[];
+  };
+  const plans: Plan[] = o.quick
     ? [
-        { name: 'keyframes, capture only', mode: 'keyframes', detect: false, levels: [2] },
-        { name: 'full decode, capture only', mode: 'all', detect: false, levels: [2] },
+        { name: 'keyframes, capture only', mode: 'keyframes', detect: 'none', groups: capture, levels: [2] },
+        {
+          name: 'towers, keyframes, detection in worker pool',
+          mode: 'keyframes',
+          detect: 'pool',
+          groups: mixed,
+          levels: [2],
+        },
       ]
     : [
-        { name: 'keyframes, capture only', mode: 'keyframes', detect: false, levels: [10, 25, 50, 100] },
-        { name: 'full decode, capture only', mode: 'all', detect: false, levels: [4, 8, 16, 24] },
         {
-          name: 'keyframes + DetectLoop (smoke model)',
+          name: 'keyframes, capture only',
           mode: 'keyframes',
-          detect: true,
-          levels: [3, 6, 10, 25],
+          detect: 'none',
+          groups: capture,
+          levels: [30, 60, 100],
+        },
+        {
+          name: 'full decode, capture only',
+          mode: 'all',
+          detect: 'none',
+          groups: capture,
+          levels: [8, 16, 24, 32],
+        },
+        {
+          name: 'towers, keyframes, detection in worker pool',
+          mode: 'keyframes',
+          detect: 'pool',
+          groups: mixed,
+          levels: [10, 20, 40, 60, 100],
+        },
+        {
+          name: 'towers, full decode, detection in worker pool',
+          mode: 'all',
+          detect: 'pool',
+          groups: mixed,
+          levels: [8, 16, 24],
+        },
+        {
+          name: 'towers, keyframes, detection on the main thread (previous design)',
+          mode: 'keyframes',
+          detect: 'inprocess',
+          groups: mixed,
+          levels: [10, 20],
         },
       ];
   const series: Series[] = [];
@@ -121,14 +285,20 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     };
     const run = async (n: number): Promise<FleetResult | string> => {
       try {
-        return p.detect
-          ? await withDetect(o, (d) =>
-              runFleet(
-                { clip, mode: p.mode, cameras: n, windowS, onFrame: (f) => d.loop.push(f), detect: d },
-                o,
-              ),
-            )
-          : await runFleet({ clip, mode: p.mode, cameras: n, windowS }, o);
+        const base = { clip: p.groups[0]!.clip, groups: p.groups, mode: p.mode, cameras: n, windowS };
+        if (p.detect === 'none') return await runFleet(base, o);
+        return await withDetect(o, p.detect, (d) =>
+          runFleet(
+            {
+              ...base,
+              onFrame: (f) => d.loop.push(f),
+              detect: d,
+              latency: d.latency,
+              ...(d.pool ? { pool: d.pool } : {}),
+            },
+            o,
+          ),
+        );
       } catch (e) {
         return `N=${n}: ${(e as Error).message}`;
       }
@@ -139,7 +309,9 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       log(
         o,
         `  ${p.name} N=${n}: ${why ?? 'ok'}; ${r.online}/${n} online, max gap ${fmt(r.maxGapMs / 1000, 2)} s, machine ${fmt(r.machineBusy * 100, 0)} %` +
-          (r.analysed !== undefined ? `, analysed ${r.analysed}, dropped ${r.droppedByDetect}` : ''),
+          (r.analysed !== undefined ? `, analysed ${r.analysed}, dropped ${r.droppedByDetect}` : '') +
+          (r.latency ? `, latency n=${r.latency.n} p95 ${fmt(r.latency.p95Ms, 0)} ms` : '') +
+          `, CPU/cam/min ffmpeg ${fmt(r.ffmpegCpuSPerCamMin, 2)} main ${fmt(r.mainThreadCpuSPerCamMin, 2)} infer ${fmt(r.inferCpuSPerCamMin ?? NaN, 2)} node ${fmt(r.nodeCpuSPerCamMin, 2)}`,
       );
       return why;
     };
@@ -171,40 +343,106 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     }
     series.push(s);
   }
-  const head = [...FLEET_HEAD.slice(0, 1), 'series', ...FLEET_HEAD.slice(1), 'analysed / dropped by detect'];
+  const head = [
+    'series',
+    'cameras',
+    'online',
+    'ffmpeg CPU s/cam/min',
+    'Node main thread s/cam/min',
+    'detect workers s/cam/min',
+    'Node total s/cam/min',
+    'sim server s/min',
+    'ffmpeg RSS / PSS MiB/cam',
+    'Node RSS MiB (per cam)',
+    'frames got/expected',
+    'max gap s',
+    'cams missing',
+    'analysed / dropped',
+    'alert events',
+    'latency p50 / p95 / p99 ms',
+    'CPU s/cam/min: TowerWatch (+ sim)',
+    'N that 2 idle cores could carry at this cost (projection)',
+    'bench CPU % of all cores',
+    'machine busy %',
+  ];
+  const twCpu = (r: FleetResult) => r.ffmpegCpuSPerCamMin + r.nodeCpuSPerCamMin;
+  const allCpu = (r: FleetResult) => twCpu(r) + r.serverCpuSPerMin / r.cameras;
   const rows = series.flatMap((s) =>
-    s.runs.map((r) => {
-      const row = fleetRow(r);
-      return [
-        row[0]!,
-        s.name,
-        ...row.slice(1),
-        r.analysed !== undefined ? `${r.analysed} / ${r.droppedByDetect}` : '—',
-      ];
-    }),
+    s.runs.map((r) => [
+      s.name,
+      r.cameras,
+      `${r.online}/${r.cameras}`,
+      fmt(r.ffmpegCpuSPerCamMin, 2),
+      fmt(r.mainThreadCpuSPerCamMin, 2),
+      r.inferCpuSPerCamMin !== undefined ? fmt(r.inferCpuSPerCamMin, 2) : '—',
+      fmt(r.nodeCpuSPerCamMin, 2),
+      fmt(r.serverCpuSPerMin, 1),
+      `${fmt(r.ffmpegRssMiBPerCam, 0)} / ${fmt(r.ffmpegPssMiBPerCam, 0)}`,
+      `${fmt(r.nodeRssMiB, 0)} (${fmt(r.nodeRssMiB / r.cameras, 1)})`,
+      `${r.framesDelivered}/${fmt(r.framesExpected, 0)}`,
+      fmt(r.maxGapMs / 1000, 2),
+      r.camerasMissing,
+      r.analysed !== undefined ? `${r.analysed} / ${r.droppedByDetect}` : '—',
+      r.latency ? r.latency.n : '—',
+      r.latency && r.latency.n > 0
+        ? `${fmt(r.latency.p50Ms, 0)} / ${fmt(r.latency.p95Ms, 0)} / ${fmt(r.latency.p99Ms, 0)}`
+        : '—',
+      `${fmt(twCpu(r), 2)} (${fmt(allCpu(r), 2)})`,
+      `${fmt((os.cpus().length * 60) / twCpu(r), 0)} (${fmt((os.cpus().length * 60) / allCpu(r), 0)} with the sim)`,
+      fmt(r.ownBusy * 100, 0),
+      fmt(r.machineBusy * 100, 0),
+    ]),
   );
+  const best = (name: string) => series.find((s) => s.name === name)?.maxOk ?? 0;
+  /** A series that passed every level was not pushed to its limit: its N is a lower bound. */
+  const open = (name: string) => series.find((s) => s.name === name)?.stop === 'all levels passed';
+  const ratio = (a: string, b: string) => {
+    const [x, y] = [best(a), best(b)];
+    if (y <= 0) return 'n/a';
+    if (open(b)) return `not measured (${b}: every level passed, limit ≥ ${y})`;
+    return `${fmt(x / y, 1)}×${open(a) ? ' or more' : ''}`;
+  };
+  const kPool = 'towers, keyframes, detection in worker pool';
   const md = [
-    `Clip: ${clip.description}, served by the demo RTSP server (one real-time stream per client). Each level: N ` +
-      `real CameraWorkers (sampleIntervalMs 2000), a ${windowS} s window after all are online. A level passes when ` +
-      'every camera came online, none missed its interval (gap > 1.5 × 2 s, or fewer frames than expected − 1), ' +
-      'the fleet got ≥ 90 % of the expected frames (a decoder slower than real time falls behind) and the ' +
-      'bench\'s own processes (capture ffmpeg + Node + simulator) used < 90 % of all cores; "machine busy" ' +
-      'also counts other processes on this shared machine, which take CPU from the fleet; the series ' +
-      'stops at the first failing level, then one level halfway between is tried. With the DetectLoop, a level ' +
-      'also fails when it dropped > 5 % of the delivered frames (it keeps ≤ 1 frame per camera in flight). The camera simulator (GStreamer server, one pipeline per ' +
-      'camera) runs on the same 2 cores, so these are lower bounds for TowerWatch alone ("server CPU" column). ' +
-      'Node CPU includes parsing the 6 MB RGB frames (and detection in the DetectLoop series).',
+    'Each level: N real CameraWorkers (sampleIntervalMs 2000, one frame per 2 s per camera) on the demo RTSP ' +
+      `server (one real-time stream per client, file mode), a ${windowS} s window after all are online. A level ` +
+      'passes when every camera came online, none missed its interval (gap > 1.5 × 2 s, or fewer frames than ' +
+      'expected − 1), the fleet got ≥ 90 % of the expected frames, the DetectLoop dropped ≤ 5 % of them (≤ 1 ' +
+      'frame per camera in flight; a newer frame replaces a waiting one and is counted), the alert latency p95 ' +
+      "was ≤ 2 s and the bench's own processes (capture ffmpeg + Node + simulator) used < 90 % of all cores. " +
+      'The series stops at the first failing level, then one level halfway between is tried. The camera ' +
+      'simulator (GStreamer, one pipeline per camera) runs on the same 2 cores ("sim server" column), so these ' +
+      'are lower bounds for TowerWatch alone; other helpers\' processes share the machine too ("machine busy").',
+    '',
+    `- capture-only series: ${clip.description}; frames scaled to 854×480 in ffmpeg (what a smoke camera gets).`,
+    `- "towers" series (all detectors on): cameras alternate between a visible camera — ${visible.description}, ` +
+      'smoke model, frames scaled to 854×480 in ffmpeg — and a thermal camera — ' +
+      `${thermal.description}, hotspot model at native size (1 tile). Detection → DetectLoop → AlertService ` +
+      '(file evidence store, JPEG ring + ffmpeg clip encoder as in production) → socket.io server → one client ' +
+      'in a worker thread.',
+    '- CPU split: "Node main thread" from `/proc/thread-self/stat` of the main thread (frame pipes, PPM parse, ' +
+      'flat check, DetectLoop, alerts, sockets); "detect workers" = the worker threads\' own CPU ' +
+      '(preprocessing + onnxruntime + decoding); "Node total" = `process.cpuUsage()` (adds the libuv pool: sharp ' +
+      'JPEG/resize, fs; and V8 GC threads). In the main-thread series inference is part of the main thread.',
+    '- Projection column: all cores × 60 s / (CPU s per camera-minute measured in that row), TowerWatch alone and ' +
+      'with the simulator; it ignores scheduling headroom and latency, so it is an upper bound, not a measurement.',
+    '- Latency: capture time of the frame in the CameraWorker (`SampledFrame.capturedAt`, carried as the alert ' +
+      "event's `at`) → receipt of `alert.opened` / `alert.updated` by the socket.io client (same wall clock).",
     '',
     table(
       ['series', 'largest N keeping the 2 s interval', 'stopped because'],
       series.map((s) => [s.name, `**${s.maxOk}**`, s.stop]),
     ),
     '',
+    `Same-run ratios: towers keyframes/full decode = **${ratio(kPool, 'towers, full decode, detection in worker pool')}** cameras; ` +
+      `worker pool/main thread = **${ratio(kPool, 'towers, keyframes, detection on the main thread (previous design)')}**; ` +
+      `capture only keyframes/full = **${ratio('keyframes, capture only', 'full decode, capture only')}**. Target: ≥ 100 towers-series cameras.`,
+    '',
     table(head, rows),
   ].join('\n');
   return {
     id: 'capacity',
-    title: '2. Fleet capacity (1080p25 cameras, one frame every 2 s)',
+    title: '2. Fleet capacity and latency (one frame every 2 s per camera, all detectors on)',
     markdown: md,
     data: { series },
   };

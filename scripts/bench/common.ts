@@ -7,6 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { FrameNeed } from '../../services/capture/ffmpegArgs.ts';
+import { loadManifest } from '../../services/detect/manifest.ts';
+import { ModelSpec } from '../../services/schemas/model.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** Generated clips are cached here (git-ignored `.tmp/`). */
@@ -363,4 +366,70 @@ export function sectionBody(r: StepResult, command: string, machine: string, wal
     '',
     r.markdown.trim(),
   ].join('\n');
+}
+
+/**
+ * Synthetic 1080p25 H.265 clip (`testsrc2`, libx265 ultrafast, GOP 50 = 2 s, no B-frames, no scene-cut
+ * keyframes), cached: the H.265 row of the decode step.
+ */
+export function syntheticHevcClip(seconds = 90): BenchClip {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const file = path.join(CACHE_DIR, `synth-hevc-1920x1080-${seconds}s-g50-bf0.mp4`);
+  if (!existsSync(file)) {
+    const tmp = `${file}.part.mp4`;
+    ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25', '-t', String(seconds)],
+      ...['-c:v', 'libx265', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1'],
+      ...['-x265-params', 'keyint=50:min-keyint=50:scenecut=0:bframes=0:log-level=error'],
+      tmp,
+    ]);
+    renameSync(tmp, file);
+  }
+  return {
+    name: 'synthetic H.265',
+    file,
+    seconds,
+    description: `testsrc2 1920x1080 25 fps, libx265 ultrafast, no B-frames, GOP 50 (2 s), ${seconds} s`,
+  };
+}
+
+/**
+ * Thermal camera clip: the FLAME-T site E demo clip (320×256 radiometric-style white-hot, 2 fps, with fire
+ * hot spots) looped, repeated to 9 fps (the common export-free thermal core rate) with light temporal noise,
+ * libx264 GOP 18 (2 s), cached. Its hot spots make the hotspot model open real alerts (latency step).
+ */
+export function thermalClip(seconds = 90): BenchClip {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const file = path.join(CACHE_DIR, `thermal-320x256-${seconds}s-g18.mp4`);
+  const src = path.join(REPO_ROOT, 'camera-config', 'demo', 'clips', 'thermal-siteE-a35.mp4');
+  if (!existsSync(file)) {
+    const tmp = `${file}.part.mp4`;
+    ffmpeg([
+      ...['-stream_loop', '-1', '-i', src, '-t', String(seconds)],
+      ...['-vf', 'fps=9,noise=alls=3:allf=t', '-c:v', 'libx264', '-preset', 'veryfast'],
+      ...['-g', '18', '-keyint_min', '18', '-sc_threshold', '0', '-bf', '0', '-pix_fmt', 'yuv420p'],
+      tmp,
+    ]);
+    renameSync(tmp, file);
+  }
+  return {
+    name: 'thermal (FLAME-T)',
+    file,
+    seconds,
+    description: `FLAME-T site E thermal clip 320x256, 2 fps content repeated to 9 fps with temporal noise, libx264 veryfast, no B-frames, GOP 18 (2 s), ${seconds} s`,
+  };
+}
+
+/**
+ * What a committed model needs from frames (its `model.json` input size and its manifest tiling mode), without
+ * loading onnxruntime: the capture-only fleets use it to scale frames exactly as the runtime would.
+ */
+export function modelNeed(name: string): FrameNeed {
+  const manifest = loadManifest(path.join(REPO_ROOT, 'models', 'manifest.yaml'));
+  const e = manifest.models.find((m) => m.name === name);
+  if (!e || e.kind !== 'heatmap') throw new Error(`no heatmap model "${name}" in models/manifest.yaml`);
+  const spec = ModelSpec.parse(
+    JSON.parse(readFileSync(path.join(REPO_ROOT, 'models', e.dir, 'model.json'), 'utf8')),
+  );
+  return { input: spec.inputSize, nativeScale: e.tiling.mode !== 'never' };
 }

@@ -5,13 +5,16 @@
 import {
   fmt,
   log,
+  modelNeed,
   realClip,
+  syntheticHevcClip,
   syntheticClip,
   table,
   type BenchClip,
   type BenchOptions,
   type StepResult,
 } from './common.ts';
+import { buildCaptureArgs } from '../../services/capture/ffmpegArgs.ts';
 import { spawnSupervised, stopChild } from '../../services/capture/processes.ts';
 import { runFleet, startBenchServer, type FleetResult } from './fleet.ts';
 import { readProcStat, sleep } from './common.ts';
@@ -23,36 +26,78 @@ export interface Breakdown {
   cpuSPerMin: number;
 }
 
-const DIAG: { variant: string; args: string[] }[] = [
-  { variant: 'receive + demux only (`-c copy -f null`)', args: ['-c:v', 'copy', '-f', 'null', '-'] },
-  {
-    variant: 'keyframe decode + fps filter, no RGB/PPM (`-skip_frame nokey … -f null`)',
-    args: ['-vf', 'fps=fps=1000/2000', '-f', 'null', '-'],
-  },
-  {
-    variant: 'full decode + fps filter, no RGB/PPM (`… -f null`)',
-    args: ['-vf', 'fps=fps=1000/2000', '-f', 'null', '-'],
-  },
-];
+/** Removes one option (and its value) from an ffmpeg argument list. */
+function without(args: string[], opt: string): string[] {
+  const i = args.indexOf(opt);
+  return i < 0 ? args : [...args.slice(0, i), ...args.slice(i + 2)];
+}
 
-async function breakdown(clip: BenchClip, windowS: number): Promise<Breakdown[]> {
+/**
+ * The bare-ffmpeg variants, side by side on the same stream: the capture command as the previous release ran
+ * it (baseline), each cheaper-capture option alone, and all together (what a smoke-only camera runs now).
+ */
+function diagVariants(url: string): { variant: string; args: string[] }[] {
+  const base = { url, sampleIntervalMs: 2000, decodeMode: 'keyframes' as const };
+  const now = buildCaptureArgs(base);
+  const previous = without(without(now, '-discard'), '-threads');
+  const withThreads1 = without(now, '-discard');
+  const withDiscard = without(now, '-threads');
+  const small = { width: 854, height: 480 };
+  return [
+    {
+      variant: 'receive + demux only (`-c copy -f null`)',
+      args: [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-rtsp_transport',
+        'tcp',
+        '-i',
+        url,
+        '-an',
+        '-c:v',
+        'copy',
+        '-f',
+        'null',
+        '-',
+      ],
+    },
+    {
+      variant: 'A. previous capture: `-skip_frame nokey`, auto threads, 1920×1080 RGB PPM (baseline)',
+      args: previous,
+    },
+    { variant: 'B. A + `-threads 1`', args: withThreads1 },
+    { variant: 'C. A + `-discard nokey`', args: withDiscard },
+    {
+      variant: 'D. A + scale to 854×480 in ffmpeg',
+      args: without(without(buildCaptureArgs({ ...base, outputSize: small }), '-discard'), '-threads'),
+    },
+    {
+      variant: 'E. all: `-discard nokey -skip_frame nokey -threads 1` + 854×480 (smoke-only camera now)',
+      args: buildCaptureArgs({ ...base, outputSize: small }),
+    },
+    { variant: 'F. E at native 1920×1080 (camera with a tiling model now)', args: now },
+    {
+      variant: 'G. full decode, previous (auto threads, 1920×1080)',
+      args: without(buildCaptureArgs({ ...base, decodeMode: 'all' }), '-threads'),
+    },
+    {
+      variant: 'H. full decode now (`-threads 1`, 1920×1080)',
+      args: buildCaptureArgs({ ...base, decodeMode: 'all' }),
+    },
+  ];
+}
+
+export async function breakdown(clip: BenchClip, windowS: number): Promise<Breakdown[]> {
   const server = await startBenchServer(clip);
   const url = server.urls['cam']!;
-  const children = DIAG.map((d, i) =>
-    spawnSupervised('ffmpeg', [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-rtsp_transport',
-      'tcp',
-      ...(i === 1 ? ['-skip_frame', 'nokey'] : []),
-      '-i',
-      url,
-      '-an',
-      ...d.args,
-    ]),
-  );
+  const variants = diagVariants(url);
+  const children = variants.map((d) => {
+    const c = spawnSupervised('ffmpeg', d.args);
+    c.stdout?.resume(); // drain the frames
+    return c;
+  });
   try {
     await sleep(6000);
     const a = children.map((c) => (c.pid === undefined ? null : readProcStat(c.pid)));
@@ -60,7 +105,7 @@ async function breakdown(clip: BenchClip, windowS: number): Promise<Breakdown[]>
     await sleep(windowS * 1000);
     const b = children.map((c) => (c.pid === undefined ? null : readProcStat(c.pid)));
     const perMin = 60_000 / (Date.now() - t);
-    return DIAG.map((d, i) => ({
+    return variants.map((d, i) => ({
       clip: clip.name,
       variant: d.variant,
       cpuSPerMin: ((b[i]?.cpuS ?? NaN) - (a[i]?.cpuS ?? NaN)) * perMin,
@@ -128,12 +173,15 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
     } catch (e) {
       log(o, `real-content clip not available: ${(e as Error).message}`);
     }
+    clips.push(syntheticHevcClip(90));
   }
+  // The product's capture for a visible camera running the smoke model: frames scaled to 854×480 in ffmpeg.
+  const frameNeeds = [modelNeed('smoke')];
   const runs: FleetResult[] = [];
   const ratios: DecodeData['ratios'] = [];
   const diag: Breakdown[] = [];
   for (const clip of clips) {
-    if (!o.quick) {
+    if (!o.quick && !clip.name.includes('H.265')) {
       diag.push(...(await breakdown(clip, 20)));
       log(
         o,
@@ -145,7 +193,7 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
     }
     const byMode: Partial<Record<string, FleetResult>> = {};
     for (const mode of ['keyframes', 'all'] as const) {
-      const r = await runFleet({ clip, mode, cameras, windowS }, o);
+      const r = await runFleet({ clip, mode, cameras, windowS, frameNeeds }, o);
       log(o, `  ffmpeg ${fmt(r.ffmpegCpuSPerCamMin, 2)} CPU-s/cam/min, frames ${r.framesDelivered}`);
       runs.push(r);
       byMode[mode] = r;
@@ -160,7 +208,9 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
       });
   }
   const md = [
-    `${cameras} real \`CameraWorker\`s per run (decodeMode forced, sampleIntervalMs 2000, 1 frame / 2 s expected) ` +
+    `${cameras} real \`CameraWorker\`s per run (decodeMode forced, sampleIntervalMs 2000, 1 frame / 2 s expected, ` +
+      'capture as the runtime configures a smoke camera: `-threads 1`, `-discard nokey -skip_frame nokey` in ' +
+      'keyframe mode, frames scaled to 854×480 inside ffmpeg) ' +
       `reading the demo RTSP server over RTSP/TCP; the window (${windowS} s) starts 1 s after every camera ` +
       'delivered its first frame. CPU = utime+stime from `/proc/<pid>/stat` of the capture ffmpeg children, ' +
       'sampled every second; RSS = VmRSS of those processes (shared libraries counted in every process), PSS = ' +
@@ -180,15 +230,15 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
       ratios.map((r) => [r.clip, `**${fmt(r.ratio, 1)}×**`, '≥ 10×', `${fmt(r.nodeRatio, 2)}×`]),
     ),
     '',
-    'Node CPU (PPM parsing + flat-frame check of the same number of 1080p frames) is the same work in both ' +
+    'Node CPU (PPM parsing + flat-frame check of the same number of 854×480 frames) is the same work in both ' +
       'modes, so its ratio stays near 1×.',
     ...(diag.length === 0
       ? []
       : [
           '',
           '**Where the keyframe-mode CPU goes** (diagnostic: one bare ffmpeg per variant on the same stream, ' +
-            'run side by side for 20 s, CPU s per minute; the CameraWorker rows above add RGB24 conversion and ' +
-            'PPM output of one 6 MB frame every 2 s):',
+            'run side by side for 20 s, CPU s per minute; A–F and the CameraWorker rows include RGB24 conversion ' +
+            'and PPM output of one frame every 2 s; G–H are the full-decode capture commands):',
           '',
           table(
             ['clip', 'ffmpeg variant', 'CPU s/min', '% of a core'],

@@ -10,7 +10,9 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import { pino } from 'pino';
 import { CameraWorker, type SampledFrame } from '../../services/capture/cameraWorker.ts';
-import type { DecodeMode } from '../../services/capture/ffmpegArgs.ts';
+import type { DecodeMode, FrameNeed } from '../../services/capture/ffmpegArgs.ts';
+import { threadCpuSeconds, type DetectorPool } from '../../services/detect/detectorPool.ts';
+import type { DetectionType } from '../../services/schemas/config.ts';
 import { startDemoRtspServer, type DemoRtspServer } from '../../services/demo/demoRtspServer.ts';
 import type { DetectLoop } from '../../services/detect/detectLoop.ts';
 import { CameraConfig } from '../../services/schemas/config.ts';
@@ -30,8 +32,28 @@ import {
   type ProcStat,
 } from './common.ts';
 
-export interface FleetOptions {
+/** Cameras of one kind in a fleet: their clip, detectors and what those need from frames. */
+export interface FleetGroup {
   clip: BenchClip;
+  detectors: DetectionType[];
+  /** Passed to CameraWorker (frames scaled inside ffmpeg when no model needs native scale). */
+  frameNeeds?: FrameNeed[];
+}
+
+export interface FleetOptions {
+  /** Label clip (and the only clip without `groups`: smoke cameras, native frames unless `frameNeeds`). */
+  clip: BenchClip;
+  /** Mixed fleet: camera i belongs to groups[i % groups.length]. */
+  groups?: FleetGroup[];
+  frameNeeds?: FrameNeed[];
+  /** Alert latency collector: called at window start (reset) and end (alert events in the window). */
+  latency?: () => Promise<LatencyStats>;
+  /** Soak: run past the clips' end (each worker restarts its ffmpeg when its stream ends). */
+  pastClipEnd?: boolean;
+  /** Called every second of the window (soak sampling). */
+  onTick?: () => void;
+  /** Detection pool, for the CPU split main thread / inference workers. */
+  pool?: DetectorPool;
   mode: DecodeMode;
   cameras: number;
   windowS: number;
@@ -42,6 +64,16 @@ export interface FleetOptions {
   onFrame?: (f: SampledFrame) => void;
   /** Awaited after the window (e.g. DetectLoop.drain, bounded by the caller). */
   detect?: { loop: DetectLoop; cameras: Map<string, CameraConfig> };
+}
+
+/** Frame capture (`SampledFrame.capturedAt`) → alert event received by a socket.io client, ms. */
+export interface LatencyStats {
+  /** Alert events (opened + updated) received in the window. */
+  n: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 export interface CameraResult {
@@ -78,6 +110,11 @@ export interface FleetResult {
   /** Mean PSS of one capture ffmpeg at the end of the window, MiB (shared pages split: the real cost). */
   ffmpegPssMiBPerCam: number;
   nodeRssMiB: number;
+  /** Node main-thread CPU, s per camera per minute (NaN off Linux). */
+  mainThreadCpuSPerCamMin: number;
+  /** Detection worker threads' CPU (preprocess + inference), s per camera per minute (pool runs only). */
+  inferCpuSPerCamMin?: number;
+  latency?: LatencyStats;
   framesDelivered: number;
   framesExpected: number;
   maxGapMs: number;
@@ -87,6 +124,8 @@ export interface FleetResult {
   /** Frames analysed / dropped by the DetectLoop in the window (detect runs only). */
   analysed?: number;
   droppedByDetect?: number;
+  /** Frames delivered by all cameras since start (window or not). */
+  framesTotal: number;
   /** Capture ffmpeg processes left 3 s after stop (must be 0). */
   leftoverFfmpeg: number;
   perCamera: CameraResult[];
@@ -121,12 +160,17 @@ export function captureFfmpegs(): ProcStat[] {
  * feeders — delivered only ~15 % of the frames of a 1080p25 5 Mbit/s clip on this machine, in bursts of 4
  * frames every ~1.5 s, which would make full decoding look cheap; see BENCHMARKS.md.)
  */
-export async function startBenchServer(clip: BenchClip): Promise<DemoRtspServer> {
+export async function startBenchServer(clip: BenchClip | BenchClip[]): Promise<DemoRtspServer> {
   const port = await freePort();
+  const clips = Array.isArray(clip) ? clip : [clip];
   return startDemoRtspServer({
     port,
     baseDir: '/',
-    streams: [{ mount: 'cam', clip: clip.file, mode: 'file' }],
+    streams: clips.map((c, i) => ({
+      mount: i === 0 ? 'cam' : `cam${i}`,
+      clip: c.file,
+      mode: 'file' as const,
+    })),
     log: pino({ level: 'silent' }),
     udpBase: 30000 + Math.floor(Math.random() * 300) * 64,
   });
@@ -135,7 +179,11 @@ export async function startBenchServer(clip: BenchClip): Promise<DemoRtspServer>
 /** Runs one fleet; always stops every worker and the server. */
 export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<FleetResult> {
   const intervalMs = o.sampleIntervalMs ?? 2000;
-  const server = await startBenchServer(o.clip);
+  const groups: FleetGroup[] = o.groups ?? [
+    { clip: o.clip, detectors: ['smoke'], ...(o.frameNeeds ? { frameNeeds: o.frameNeeds } : {}) },
+  ];
+  const clipSeconds = Math.min(...groups.map((g) => g.clip.seconds));
+  const server = await startBenchServer(groups.map((g) => g.clip));
   const serverPid = childrenOf(process.pid).find((p) => readCmdline(p.pid).includes('rtsp_server.py'))?.pid;
   const quiet = pino({ level: 'silent' });
   const frames = new Map<string, number[]>();
@@ -144,12 +192,14 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
   try {
     for (let i = 0; i < o.cameras; i++) {
       const id = `bench-${i}`;
+      const gi = i % groups.length;
+      const group = groups[gi]!;
       const cam = CameraConfig.parse({
         id,
         name: id,
-        url: server.urls['cam']!,
-        channel: 'visible',
-        detectors: ['smoke'],
+        url: server.urls[gi === 0 ? 'cam' : `cam${gi}`]!,
+        channel: group.detectors.includes('hotspot') ? 'thermal' : 'visible',
+        detectors: group.detectors,
         sampleIntervalMs: intervalMs,
         decodeMode: o.mode,
         stallTimeoutS: 10,
@@ -165,6 +215,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
           o.onFrame?.(f);
         },
         onStatus: () => undefined,
+        ...(group.frameNeeds ? { frameNeeds: group.frameNeeds } : {}),
       });
       workers.push(w);
       w.start();
@@ -178,9 +229,11 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     log(bo, `${o.mode} ×${o.cameras} (${o.clip.name}): ${online} online after ${startupS.toFixed(1)} s`);
     // Settle: let the first burst of frames through. The window must end before the first client's clip does.
     await sleep(1000);
-    const windowS = Math.min(o.windowS, o.clip.seconds - 5 - (Date.now() - t0) / 1000);
+    const windowS = o.pastClipEnd
+      ? o.windowS
+      : Math.min(o.windowS, clipSeconds - 5 - (Date.now() - t0) / 1000);
     if (windowS < 5)
-      throw new Error(`start-up took ${startupS} s: no time left in the ${o.clip.seconds} s clip`);
+      throw new Error(`start-up took ${startupS} s: no time left in the ${clipSeconds} s clip`);
 
     const ffmpegAcc = new CpuAccountant(captureFfmpegs);
     const serverAcc = new CpuAccountant(() => {
@@ -192,19 +245,26 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     const countBefore = new Map([...frames].map(([id, t]) => [id, t.length]));
     const m0 = machineCpu();
     const nodeCpu0 = process.cpuUsage();
+    const main0 = threadCpuSeconds();
+    const infer0 = o.pool?.workerCpuSeconds ?? 0;
     const nodeRss: number[] = [];
     const ws = Date.now();
     ffmpegAcc.start();
     serverAcc.start();
     const before = o.detect?.loop ? [...frames.keys()].map((id) => o.detect!.loop.counts(id)) : [];
+    await o.latency?.(); // events before the window are not counted
     while (Date.now() - ws < windowS * 1000) {
       await sleep(Math.min(1000, windowS * 1000 - (Date.now() - ws)));
       nodeRss.push(process.memoryUsage().rss);
+      o.onTick?.();
     }
     const we = Date.now();
     const ffm = ffmpegAcc.stop();
     const srv = serverAcc.stop();
     const nodeCpu = process.cpuUsage(nodeCpu0);
+    const latency = await o.latency?.();
+    const mainCpuS = threadCpuSeconds() - main0;
+    const inferCpuS = (o.pool?.workerCpuSeconds ?? 0) - infer0;
     const m1 = machineCpu();
     const windowMs = we - ws;
     const perCamera: CameraResult[] = [...frames].map(([id, t], i) => {
@@ -247,6 +307,9 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       startupS,
       ffmpegCpuSPerCamMin: (ffm.cpuS * perMin) / n,
       nodeCpuSPerCamMin: ((nodeCpu.user + nodeCpu.system) / 1e6) * (perMin / n),
+      mainThreadCpuSPerCamMin: (mainCpuS * perMin) / n,
+      ...(o.pool ? { inferCpuSPerCamMin: (inferCpuS * perMin) / n } : {}),
+      ...(latency ? { latency } : {}),
       serverCpuSPerMin: srv.cpuS * perMin,
       machineBusy: 1 - (m1.idle - m0.idle) / Math.max(1, m1.total - m0.total),
       ownBusy:
@@ -260,11 +323,13 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       camerasMissing: missing,
       restarts: perCamera.reduce((a, c) => a + c.restarts, 0),
       leftoverFfmpeg: 0,
+      framesTotal: 0,
       perCamera,
       ...(analysed !== undefined ? { analysed, droppedByDetect } : {}),
     };
     await Promise.all(workers.map((w) => w.stop()));
     workers.length = 0;
+    result.framesTotal = [...frames.values()].reduce((a, t) => a + t.length, 0);
     await sleep(3000);
     result.leftoverFfmpeg = captureFfmpegs().length;
     return result;

@@ -1,5 +1,6 @@
 /**
- * TowerWatch capacity bench: `npm run bench -- [decode|capacity|inference|store|fanout|soak|all] [--quick]`.
+ * TowerWatch capacity bench:
+ * `npm run bench -- [decode|capacity|inference|store|fanout|soak|all] [--quick] [--soak-minutes M] [--soak-cameras N]`.
  * Prints a table per step and rewrites that step's section of BENCHMARKS.md (`--no-write` to skip).
  * Every step is bounded in time; the default `all` run takes several minutes on 2 cores.
  */
@@ -25,11 +26,11 @@ const STEPS: Record<string, () => Promise<Step>> = {
   fanout: async () => (await import('./fanout.ts')).benchFanout,
   soak: async () => (await import('./soak.ts')).benchSoak,
 };
-const ALL = ['decode', 'capacity', 'inference', 'store', 'fanout'];
+const ALL = ['decode', 'capacity', 'inference', 'store', 'fanout', 'soak'];
 
 function usage(): never {
   process.stderr.write(
-    `usage: tsx scripts/bench/index.ts <${[...Object.keys(STEPS), 'all'].join('|')}>... [--quick] [--no-write]\n`,
+    `usage: tsx scripts/bench/index.ts <${[...Object.keys(STEPS), 'all'].join('|')}>... [--quick] [--no-write] [--soak-minutes M] [--soak-cameras N]\n`,
   );
   process.exit(2);
 }
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes('--quick');
   const write = !argv.includes('--no-write');
-  const names = argv.filter((a) => !a.startsWith('--'));
+  const valued = new Set(['--soak-minutes', '--soak-cameras']);
+  const names = argv.filter((a, i) => !a.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
   if (names.length === 0) names.push('all');
   const steps = names.flatMap((n) => (n === 'all' ? ALL : [n]));
   if (steps.some((s) => !(s in STEPS))) usage();
@@ -52,10 +54,14 @@ async function main(): Promise<void> {
       const step = await STEPS[name]!();
       const r = await step(o);
       const wallS = (Date.now() - t0) / 1000;
-      const command =
+      const extra = argv
+        .flatMap((a, i) => (valued.has(a) && name === 'soak' ? [` ${a} ${argv[i + 1] ?? ''}`] : []))
+        .join('');
+      const command0 =
         names.length === 1 && names[0] === name
           ? `npm run bench -- ${name}${quick ? ' --quick' : ''}`
           : `npm run bench -- ${names.join(' ')}${quick ? ' --quick' : ''}\` (this section alone: \`npm run bench -- ${name}${quick ? ' --quick' : ''}`;
+      const command = command0 + extra;
       const body = sectionBody(r, command, machine, wallS);
       process.stdout.write(`\n${body}\n\n`);
       if (write) {

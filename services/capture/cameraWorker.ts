@@ -13,7 +13,7 @@ import type { CameraConfig } from '../schemas/config.ts';
 import type { Clock } from '../util/clock.ts';
 import { redactUrl, type Logger } from '../util/logger.ts';
 import { resolveCameraUrl } from './cameraUrl.ts';
-import { buildCaptureArgs, type DecodeMode } from './ffmpegArgs.ts';
+import { buildCaptureArgs, captureOutputSize, type DecodeMode, type FrameNeed } from './ffmpegArgs.ts';
 import { isFlatFrame, updateBadRatio } from './frameQuality.ts';
 import { Patrol } from './patrol.ts';
 import { chooseDecodeMode, probeStream, type StreamProbe } from './probe.ts';
@@ -50,6 +50,10 @@ export interface WorkerStatus {
   decodeMode: DecodeMode | null;
   codec: string | null;
   gopMs: number | null;
+  /** Stream size from the probe, px; null until probed (or when no probe was needed). */
+  nativeSize: { width: number; height: number } | null;
+  /** Size of the frames ffmpeg outputs (scaled inside ffmpeg), px; null = native size. */
+  outputSize: { width: number; height: number } | null;
 }
 
 export interface CameraWorkerDeps {
@@ -65,6 +69,12 @@ export interface CameraWorkerDeps {
   random?: () => number;
   /** PTZ connection factory; with it, a camera with `tours` runs its patrol. */
   connectPtz?: () => Promise<PtzController>;
+  /**
+   * What the camera's enabled detectors need from its frames (one entry per model, all presets). When no
+   * model needs native scale, the stream is probed once for its size and ffmpeg outputs the smallest frames
+   * covering every model input ({@link captureOutputSize}). Absent or empty: native-size frames.
+   */
+  frameNeeds?: readonly FrameNeed[];
 }
 
 export class CameraWorker {
@@ -99,6 +109,8 @@ export class CameraWorker {
       decodeMode: camera.decodeMode === 'auto' ? null : camera.decodeMode,
       codec: null,
       gopMs: null,
+      nativeSize: null,
+      outputSize: null,
     };
   }
 
@@ -152,16 +164,26 @@ export class CameraWorker {
       this.scheduleRestart();
       return;
     }
-    if (this.state.decodeMode === null) {
+    const needs = this.deps.frameNeeds ?? [];
+    const sizeMatters = needs.length > 0 && !needs.some((n) => n.nativeScale);
+    if (this.state.decodeMode === null || (sizeMatters && this.state.nativeSize === null)) {
       const probe = this.deps.probe ?? probeStream;
-      // Long enough to see at least two keyframes of a GOP up to 2× the sampling interval.
-      const durationS = Math.max(5, Math.ceil((2 * this.camera.sampleIntervalMs) / 1000) + 2);
+      // Long enough to see at least two keyframes of a GOP up to 2× the sampling interval (decode mode
+      // auto); 2 s is plenty for codec and size alone.
+      const durationS =
+        this.state.decodeMode === null
+          ? Math.max(5, Math.ceil((2 * this.camera.sampleIntervalMs) / 1000) + 2)
+          : 2;
       try {
         const p = await probe(url, durationS, this.camera.stallTimeoutS * 1000 + 15_000);
         if (gen !== this.generation || this.stopped) return;
         this.state.codec = p.codec;
-        this.state.gopMs = p.gopMs;
-        this.state.decodeMode = chooseDecodeMode(p.gopMs, this.camera.sampleIntervalMs);
+        if (this.state.decodeMode === null) {
+          this.state.gopMs = p.gopMs;
+          this.state.decodeMode = chooseDecodeMode(p.gopMs, this.camera.sampleIntervalMs);
+        }
+        this.state.nativeSize = p.width > 0 && p.height > 0 ? { width: p.width, height: p.height } : null;
+        this.state.outputSize = captureOutputSize(this.state.nativeSize, needs);
         this.deps.log.info(
           {
             codec: p.codec,
@@ -169,6 +191,7 @@ export class CameraWorker {
             height: p.height,
             gopMs: p.gopMs,
             decodeMode: this.state.decodeMode,
+            outputSize: this.state.outputSize,
           },
           'stream probed',
         );
@@ -183,7 +206,7 @@ export class CameraWorker {
         return;
       }
     }
-    this.spawn(url, this.state.decodeMode);
+    this.spawn(url, this.state.decodeMode ?? 'all');
   }
 
   private spawn(url: string, decodeMode: DecodeMode): void {
@@ -192,6 +215,7 @@ export class CameraWorker {
       sampleIntervalMs: this.camera.sampleIntervalMs,
       decodeMode,
       ioTimeoutMs: Math.min(this.camera.stallTimeoutS * 1000, 5000),
+      outputSize: this.state.outputSize ?? undefined,
     });
     const child = spawnSupervised(this.deps.ffmpegPath ?? 'ffmpeg', args);
     this.child = child;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildCaptureArgs, buildLiveArgs, buildLoopFeederArgs, fpsRational } from './ffmpegArgs.ts';
+import {
+  buildCaptureArgs,
+  buildLiveArgs,
+  buildLoopFeederArgs,
+  captureOutputSize,
+  fpsRational,
+} from './ffmpegArgs.ts';
 
 describe('buildCaptureArgs', () => {
   it('pulls RTSP over TCP with an I/O timeout and samples at the interval as PPM on stdout', () => {
@@ -13,6 +19,8 @@ describe('buildCaptureArgs', () => {
       'tcp',
       '-timeout',
       '5000000',
+      '-threads',
+      '1',
       '-i',
       'rtsp://127.0.0.1:8554/cam',
       '-an',
@@ -85,5 +93,59 @@ describe('buildLiveArgs', () => {
     expect(a[a.indexOf('-movflags') + 1]).toBe('frag_keyframe+empty_moov+default_base_moof');
     expect(a).toContain('tcp');
     expect(a.at(-1)).toBe('pipe:1');
+  });
+});
+
+describe('cheaper capture options', () => {
+  it('discards non-key packets in keyframe mode and decodes with one thread by default', () => {
+    const a = buildCaptureArgs({ url: 'rtsp://h/x', sampleIntervalMs: 2000, decodeMode: 'keyframes' });
+    const i = a.indexOf('-i');
+    expect(a[a.indexOf('-discard') + 1]).toBe('nokey');
+    expect(a.indexOf('-discard')).toBeLessThan(i);
+    expect(a[a.indexOf('-threads') + 1]).toBe('1');
+    expect(a.indexOf('-threads')).toBeLessThan(i);
+    const all = buildCaptureArgs({ url: 'rtsp://h/x', sampleIntervalMs: 2000, decodeMode: 'all' });
+    expect(all).not.toContain('-discard');
+    expect(all).not.toContain('-skip_frame');
+    expect(buildCaptureArgs({ url: 'x.mp4', sampleIntervalMs: 2000, decoderThreads: 0 })).toContain('0');
+    expect(() => buildCaptureArgs({ url: 'x.mp4', sampleIntervalMs: 2000, decoderThreads: -1 })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('scales to an exact output size inside ffmpeg, after the fps filter', () => {
+    const a = buildCaptureArgs({
+      url: 'x.mp4',
+      sampleIntervalMs: 2000,
+      outputSize: { width: 854, height: 480 },
+    });
+    expect(a[a.indexOf('-vf') + 1]).toBe('fps=fps=1000/2000,scale=854:480:flags=bilinear');
+    expect(() =>
+      buildCaptureArgs({ url: 'x.mp4', sampleIntervalMs: 2000, outputSize: { width: 853, height: 480 } }),
+    ).toThrow(RangeError);
+  });
+});
+
+describe('captureOutputSize', () => {
+  const smoke = { input: { width: 640, height: 480 }, nativeScale: false };
+  const hotspot = { input: { width: 320, height: 256 }, nativeScale: true };
+  it('covers a whole-frame model input with the camera aspect kept', () => {
+    expect(captureOutputSize({ width: 1920, height: 1080 }, [smoke])).toEqual({ width: 854, height: 480 });
+    expect(captureOutputSize({ width: 2560, height: 1440 }, [smoke])).toEqual({ width: 854, height: 480 });
+    expect(captureOutputSize({ width: 1280, height: 960 }, [smoke])).toEqual({ width: 640, height: 480 });
+  });
+  it('keeps the native size for tiling models, unknown sizes, no detectors or small streams', () => {
+    expect(captureOutputSize({ width: 1920, height: 1080 }, [smoke, hotspot])).toBeNull();
+    expect(captureOutputSize({ width: 320, height: 256 }, [hotspot])).toBeNull();
+    expect(captureOutputSize(null, [smoke])).toBeNull();
+    expect(captureOutputSize({ width: 1920, height: 1080 }, [])).toBeNull();
+    expect(captureOutputSize({ width: 640, height: 360 }, [smoke])).toBeNull();
+  });
+  it('takes the largest need of several whole-frame models', () => {
+    const big = { input: { width: 1024, height: 576 }, nativeScale: false };
+    expect(captureOutputSize({ width: 1920, height: 1080 }, [smoke, big])).toEqual({
+      width: 1024,
+      height: 576,
+    });
   });
 });

@@ -6,7 +6,7 @@
 export type DecodeMode =
   /** Decode every frame, keep one per interval (works for any GOP). */
   | 'all'
-  /** Decode keyframes only (`-skip_frame nokey`): ~6× less CPU per 1080p25 camera end to end (BENCHMARKS.md), valid when the GOP ≤ the interval. */
+  /** Decode keyframes only (`-discard nokey -skip_frame nokey`): several times less CPU per 1080p25 camera end to end (BENCHMARKS.md, section 1), valid when the GOP ≤ the interval. */
   | 'keyframes';
 
 export interface CaptureArgsInput {
@@ -21,6 +21,19 @@ export interface CaptureArgsInput {
   ioTimeoutMs?: number;
   /** Optional downscale: frames wider than this are scaled down (aspect kept, even sizes), px. */
   maxWidth?: number;
+  /**
+   * Exact output frame size, px (even): ffmpeg scales inside its pipeline (swscale, bilinear) before the RGB
+   * conversion, so Node receives and copies only what the models need (see {@link captureOutputSize}).
+   * Applied after `maxWidth` when both are given. A fixed size also means a mid-stream resolution change of
+   * the camera never changes the frame size downstream.
+   */
+  outputSize?: { width: number; height: number } | undefined;
+  /**
+   * Decoder threads (default 1). Keyframe-only sampling decodes one intra frame per interval: frame threading
+   * only adds per-thread buffers (RSS) and a frame of latency, slice threading gains nothing at 0.5 fps.
+   * Pass 0 to let ffmpeg choose (its default: one thread per core + 1).
+   */
+  decoderThreads?: number;
 }
 
 /** Formats a sampling rate as an exact rational for ffmpeg's fps filter: 2000 ms → "1000/2000". */
@@ -45,13 +58,74 @@ export function buildCaptureArgs(input: CaptureArgsInput): string[] {
     args.push('-rtsp_transport', input.rtspTransport ?? 'tcp');
     args.push('-timeout', String(Math.round((input.ioTimeoutMs ?? 5000) * 1000)));
   }
-  if (input.decodeMode === 'keyframes') args.push('-skip_frame', 'nokey');
+  // Keyframe mode: `-discard nokey` drops non-key packets in the demuxer/ffmpeg before they reach the decoder
+  // (no bitstream parsing of P-frames in the decoder), `-skip_frame nokey` makes the decoder skip any that get
+  // through. Both are input options (before -i).
+  if (input.decodeMode === 'keyframes') args.push('-discard', 'nokey', '-skip_frame', 'nokey');
+  const threads = input.decoderThreads ?? 1;
+  if (!Number.isInteger(threads) || threads < 0)
+    throw new RangeError(`decoderThreads must be an integer >= 0, got ${threads}`);
+  args.push('-threads', String(threads));
   args.push('-i', input.url, '-an', '-sn', '-dn');
   const filters = [`fps=fps=${fpsRational(input.sampleIntervalMs)}`];
   if (input.maxWidth !== undefined) filters.push(`scale='min(${input.maxWidth},iw)':-2`);
+  if (input.outputSize !== undefined) {
+    const { width, height } = input.outputSize;
+    if (!(width >= 2 && height >= 2 && width % 2 === 0 && height % 2 === 0))
+      throw new RangeError(`outputSize must be even and >= 2 px, got ${width}x${height}`);
+    filters.push(`scale=${width}:${height}:flags=bilinear`);
+  }
   args.push('-vf', filters.join(','));
   args.push('-pix_fmt', 'rgb24', '-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1');
   return args;
+}
+
+/** What one enabled detector needs from a camera's frames (from the loaded model's spec). */
+export interface FrameNeed {
+  /** Model input size, px. */
+  input: { width: number; height: number };
+  /**
+   * True when the model analyses the frame at native scale (tiling `auto`/`always`: small, distant targets
+   * such as a 3×3 px hot spot must not be scaled away); false when it resizes the whole frame to its input
+   * (tiling `never`).
+   */
+  nativeScale: boolean;
+}
+
+/**
+ * The frame size a camera's sampling ffmpeg should output, px, or null to keep the native size.
+ *
+ * Why: every sampled frame is piped to Node, copied, checked, and resized again by each model. A model that
+ * resizes the whole frame to its input (smoke: 640×480, tiling `never`) cannot use more pixels than that, so
+ * decoding a 1920×1080 keyframe into a 6.2 MB RGB frame only to shrink it in Node wastes the pipe, the copies
+ * and the resize. Scaling inside ffmpeg (swscale, before the RGB conversion) is cheaper than any of those.
+ * Rules:
+ * - any enabled model with `nativeScale` (hotspot tiles thermal frames at native resolution) → native size
+ *   (null): downscaling would erase the small targets tiling exists for;
+ * - otherwise the smallest aspect-preserving size that still covers every model's input on both axes
+ *   (e.g. 1920×1080 with a 640×480 input → 854×480), so the model's own stretch/letterbox sees no fewer pixels
+ *   than its input, and evidence snapshots keep the camera's aspect ratio;
+ * - never upscale (null when the native size is already within that), sizes rounded up to even numbers
+ *   (yuv420p chroma).
+ * @param native the probed stream size, px; null when unknown (→ null: keep native).
+ * @param needs one entry per enabled detector of the camera (all presets); empty → null.
+ */
+export function captureOutputSize(
+  native: { width: number; height: number } | null,
+  needs: readonly FrameNeed[],
+): { width: number; height: number } | null {
+  if (!native || native.width < 2 || native.height < 2 || needs.length === 0) return null;
+  if (needs.some((n) => n.nativeScale)) return null;
+  const scale = Math.max(
+    ...needs.map((n) => Math.max(n.input.width / native.width, n.input.height / native.height)),
+  );
+  if (scale >= 1) return null;
+  // Round to 1e-6 first so that e.g. 1080 × (480/1080) stays 480, not 480.00000000000006 → 482.
+  const evenUp = (v: number, max: number) => Math.min(max, 2 * Math.ceil(Math.round(v * 1e6) / 2e6));
+  const width = evenUp(native.width * scale, native.width);
+  const height = evenUp(native.height * scale, native.height);
+  if (width >= native.width && height >= native.height) return null;
+  return { width, height };
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { SampledFrame } from '../capture/cameraWorker.ts';
 import type { RgbImage } from '../capture/ppmStream.ts';
 import type { AlertService, TypeObservation } from '../events/alertService.ts';
+import type { FrameNeed } from '../capture/ffmpegArgs.ts';
 import type { CameraConfig, DetectionType, NormPolygon } from '../schemas/config.ts';
 import type { Logger } from '../util/logger.ts';
 import type { DetectOptions, DetectorResult } from './onnxModel.ts';
@@ -14,7 +15,16 @@ import { thresholdsFor } from './sensitivity.ts';
 
 /** Anything that detects on a frame (the ONNX adapter, or a fake in unit tests). */
 export interface Detector {
-  readonly spec: { name: string; type: DetectionType; types?: readonly DetectionType[]; threshold?: number };
+  readonly spec: {
+    name: string;
+    type: DetectionType;
+    types?: readonly DetectionType[];
+    threshold?: number;
+    /** Model input, px (lets capture scale frames to what the model uses; see frameNeedsFor). */
+    inputSize?: { width: number; height: number };
+    /** Tiling mode from the manifest: `never` = the whole frame is resized to the input. */
+    tiling?: { mode: 'auto' | 'always' | 'never' };
+  };
   detect(frame: RgbImage, opts?: DetectOptions): Promise<DetectorResult>;
 }
 
@@ -44,6 +54,27 @@ export function framePlan(cam: CameraConfig, presetId: string | null): FramePlan
     roi: roi && roi.length > 0 ? roi : undefined,
     sensitivity: p ? p.sensitivity : (cam.sensitivity ?? 0.5),
   };
+}
+
+/**
+ * What a camera's detectors need from its frames (pure): one entry per distinct detector used by the camera or
+ * any of its presets. A detector without a declared input size counts as needing native scale (never
+ * downscale frames for a model whose needs are unknown).
+ */
+export function frameNeedsFor(
+  cam: CameraConfig,
+  detectors: ReadonlyMap<DetectionType, Detector>,
+): FrameNeed[] {
+  const types = new Set([...cam.detectors, ...cam.presets.flatMap((p) => p.detectors ?? [])]);
+  const used = new Set<Detector>();
+  for (const t of types) {
+    const d = detectors.get(t);
+    if (d) used.add(d);
+  }
+  return [...used].map((d) => ({
+    input: d.spec.inputSize ?? { width: 0, height: 0 },
+    nativeScale: d.spec.inputSize === undefined || d.spec.tiling?.mode !== 'never',
+  }));
 }
 
 export class DetectLoop {

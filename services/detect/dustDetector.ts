@@ -22,6 +22,12 @@ export interface PhysicsSpec {
   /** Cell score threshold at sensitivity 0.5 (models/dust/card.md). */
   threshold: number;
   params: DustParams;
+  /**
+   * What the detector needs from frames (`detect/detectLoop.ts` frameNeedsFor): it works on a `workWidth`-wide
+   * image, so capture may downscale frames to that width (height 0 = any); it never tiles.
+   */
+  inputSize: { width: number; height: number };
+  tiling: { mode: 'never' };
 }
 
 /** Key of the state used when a frame comes without `context` (tests, offline evaluation). */
@@ -39,6 +45,8 @@ export class DustDetector implements Detector {
       types: ['dust'],
       threshold: entry.threshold,
       params: entry.params,
+      inputSize: { width: entry.params.workWidth, height: 0 },
+      tiling: { mode: 'never' },
     };
   }
 

@@ -118,8 +118,13 @@ export class AlertService {
    * published (clips are encoded in the background; see {@link idle}).
    */
   observeFrame(frame: FrameInput, observations: readonly TypeObservation[]): Promise<void> {
+    // The clip-ring JPEG is encoded before joining the serial chain: frames of different cameras then encode in
+    // parallel on the libuv pool instead of one after another (with 30–40 tower cameras the serial alert chain,
+    // not inference, bounded throughput: BENCHMARKS.md summary). A failed encode still fails this frame's job.
+    const jpegP = this.deps.clips ? encodeJpeg(frame.image) : null;
+    jpegP?.catch(() => undefined);
     return this.enqueue(async () => {
-      const jpeg = this.deps.clips ? await encodeJpeg(frame.image) : null;
+      const jpeg = jpegP ? await jpegP : null;
       const clipFrame = jpeg ? { at: frame.capturedAt, jpeg } : null;
       for (const o of observations) {
         const key = keyOf(frame.cameraId, frame.presetId, o.type);
@@ -258,8 +263,13 @@ export class AlertService {
       }
       const id = randomUUID();
       const at = iso(action.at);
-      evidence.writeSnapshot(id, await renderSnapshot(frame.image, [{ box: action.box, type }]));
-      if (evidence.writeCleanSnapshot) evidence.writeCleanSnapshot(id, await renderSnapshot(frame.image, []));
+      // Both renders at once (libuv pool): this runs inside the serial alert chain.
+      const [boxed, clean] = await Promise.all([
+        renderSnapshot(frame.image, [{ box: action.box, type }]),
+        evidence.writeCleanSnapshot ? renderSnapshot(frame.image, []) : null,
+      ]);
+      evidence.writeSnapshot(id, boxed);
+      if (clean && evidence.writeCleanSnapshot) evidence.writeCleanSnapshot(id, clean);
       let alert: Alert = {
         id,
         type,
@@ -329,11 +339,12 @@ export class AlertService {
         if (current.position?.method === 'triangulated')
           next = this.triangulateWith({ ...next, position: current.position });
         else next = this.triangulateWith(next);
-        evidence.writeSnapshot(
-          current.id,
-          await renderSnapshot(frame.image, [{ box: action.box, type: current.type }]),
-        );
-        evidence.writeCleanSnapshot?.(current.id, await renderSnapshot(frame.image, []));
+        const [boxed, clean] = await Promise.all([
+          renderSnapshot(frame.image, [{ box: action.box, type: current.type }]),
+          evidence.writeCleanSnapshot ? renderSnapshot(frame.image, []) : null,
+        ]);
+        evidence.writeSnapshot(current.id, boxed);
+        if (clean) evidence.writeCleanSnapshot?.(current.id, clean);
       }
       const due = peak || action.at - t.lastEventAt >= (this.deps.updateEveryMs ?? 10_000);
       const e = store.updateAlert(

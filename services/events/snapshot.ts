@@ -35,13 +35,19 @@ function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-/** Encodes the frame as JPEG (quality 85) with the boxes drawn. */
+/**
+ * Encodes the frame as JPEG (quality 85) with the boxes drawn. Without boxes (the clean snapshot) the frame is
+ * encoded directly: rasterising an empty full-frame SVG cost as much as the encode itself, inside the serial
+ * alert chain.
+ */
 export async function renderSnapshot(
   frame: RgbImage,
   boxes: { box: Box; type: string; label?: string }[],
 ): Promise<Buffer> {
+  const img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } });
+  if (boxes.length === 0) return img.jpeg({ quality: 85 }).toBuffer();
   const svg = Buffer.from(boxesSvg(frame.width, frame.height, boxes));
-  return sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+  return img
     .composite([{ input: svg, top: 0, left: 0 }])
     .jpeg({ quality: 85 })
     .toBuffer();

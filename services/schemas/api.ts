@@ -172,6 +172,10 @@ export type EventKind = z.infer<typeof EventKind>;
  * One durable event. `id` increases strictly; a client remembers the highest id it has seen and sends it as
  * `auth.lastEventId` on (re)connect; the server replays every later event before live ones, so each event
  * reaches the client exactly once (the client drops ids it has already seen).
+ * `at` (ISO 8601 UTC, ms): for `alert.opened` and `alert.updated` it is the capture time of the frame that
+ * triggered the event (`SampledFrame.capturedAt`, set when the CameraWorker received the frame), so a client
+ * can measure frame → console latency as receipt time − `at` (the capacity bench does); for `alert.closed` the
+ * close time, for `camera.status` the time of the change.
  */
 export const ServerEvent = z.discriminatedUnion('kind', [
   z.object({ id: z.number().int(), at: z.string(), kind: z.literal('alert.opened'), alert: Alert }).strict(),

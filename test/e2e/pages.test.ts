@@ -25,6 +25,7 @@ const ARTIFACTS = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
 const USERS = {
   duty: { username: 'duty1', password: 'e2e-pages-duty-Pa55', displayName: '值班员 张敏' },
   office: { username: 'env1', password: 'e2e-pages-env-Pa55', displayName: '环境局 王磊' },
+  admin: { username: 'admin', password: 'e2e-pages-admin-Pa55', displayName: '管理员' },
 } as const;
 const DEPARTMENT = 'env';
 
@@ -193,6 +194,8 @@ describe('console pages', () => {
     await login(duty, 'duty', /\/$/);
     const office = await newPage('phone');
     await login(office, 'office', /\/office$/);
+    const admin = await newPage('desktop');
+    await login(admin, 'admin', /\/cases$/);
     const routes: { who: Page; path: string; name: string; ready: string }[] = [
       { who: duty, path: '/', name: 'console', ready: 'closed-alerts' },
       {
@@ -205,6 +208,15 @@ describe('console pages', () => {
       { who: duty, path: `/cases/${encodeURIComponent(caseId)}`, name: 'case', ready: 'audit-row' },
       { who: duty, path: '/dashboard', name: 'dashboard', ready: 'chart-alerts' },
       { who: duty, path: '/no-such-page/x/y', name: 'not-found', ready: 'nav-console' },
+      { who: duty, path: '/wall?layout=4', name: 'video-wall', ready: 'video-wall' },
+      { who: duty, path: '/map', name: 'map', ready: 'map-page' },
+      { who: admin, path: '/admin/cameras', name: 'admin-cameras', ready: 'camera-row' },
+      { who: admin, path: '/admin/cameras/tower-02-thermal', name: 'admin-camera', ready: 'view-editor' },
+      { who: admin, path: '/admin/departments', name: 'admin-departments', ready: 'department-table' },
+      { who: admin, path: '/admin/zones', name: 'admin-zones', ready: 'zone-list' },
+      { who: admin, path: '/admin/rules', name: 'admin-rules', ready: 'rules-table' },
+      { who: admin, path: '/admin/sla', name: 'admin-sla', ready: 'sla-table' },
+      { who: admin, path: '/admin/users', name: 'admin-users', ready: 'user-table' },
       { who: office, path: '/office', name: 'office', ready: 'case-card' },
       { who: office, path: `/cases/${encodeURIComponent(caseId)}`, name: 'office-case', ready: 'audit-row' },
     ];
@@ -214,7 +226,7 @@ describe('console pages', () => {
       { who: anonymous, path: '/login', name: 'login', ready: 'login-username' },
     );
     for (const lng of ['zh-CN', 'en'] as const) {
-      for (const p of [duty, office, anonymous]) {
+      for (const p of [duty, office, admin, anonymous]) {
         await p.goto(`${base}/`);
         await p.evaluate((l) => localStorage.setItem('towerwatch.lang', l), lng);
       }

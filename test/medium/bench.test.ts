@@ -8,6 +8,7 @@ import type { BenchOptions } from '../../scripts/bench/common.ts';
 import { benchDecode } from '../../scripts/bench/decode.ts';
 import { benchFanout } from '../../scripts/bench/fanout.ts';
 import { captureFfmpegs } from '../../scripts/bench/fleet.ts';
+import { benchSoak } from '../../scripts/bench/soak.ts';
 import { benchStore } from '../../scripts/bench/store.ts';
 
 const o: BenchOptions = { quick: true, verbose: !!process.env['TW_TEST_LOG'] };
@@ -58,4 +59,16 @@ describe('bench --quick', () => {
     expect(Number.isFinite(r.data.p50Ms) && Number.isFinite(r.data.p95Ms)).toBe(true);
     expect(r.data.p95Ms).toBeGreaterThanOrEqual(0);
   });
+});
+
+describe('bench soak --quick', () => {
+  it('runs the tower fleet through the worker pool: frames balance, no ffmpeg leaked', async () => {
+    const r = await benchSoak(o);
+    expect(r.data.framesSampled).toBeGreaterThan(0);
+    expect(r.data.framesAnalysed + r.data.framesDropped).toBe(r.data.framesSampled);
+    expect(r.data.maxCaptureFfmpeg).toBeLessThanOrEqual(r.data.cameras);
+    expect(r.data.leftoverFfmpeg).toBe(0);
+    expect(Number.isFinite(r.data.rssStartMiB) && Number.isFinite(r.data.rssEndMiB)).toBe(true);
+    expect(captureFfmpegs()).toEqual([]);
+  }, 180_000);
 });

@@ -1,0 +1,249 @@
+/**
+ * Detection off the main thread: a pool of `worker_threads`, each holding every enabled model (one long-lived
+ * onnxruntime session per model per worker, warmed up at load). `pool.detectors` are `Detector`s with the same
+ * `detect(frame, opts)` contract as `OnnxModel`, so the DetectLoop and its callers do not change.
+ *
+ * Why: onnxruntime-node runs `session.run` synchronously on the calling JS thread, and the preprocessing
+ * (crop, normalise, tiling) is JS too. In-process, every camera's inference and preprocessing shared the one
+ * main thread (and one serialised session per model) with the capture pipes and sockets: one core is the ceiling
+ * (about 0.5 CPU-s per camera-minute on the main thread in-process, BENCHMARKS.md §2). With one worker per core,
+ * inference runs in parallel and the main thread only moves frames.
+ *
+ * Frames are copied once into the worker (structured clone of the RGB bytes; 1.2 MB for an 854×480 frame). They
+ * are not transferred: the caller still needs the frame for evidence snapshots after detection.
+ * Scheduling: each request goes to the live worker with the fewest requests pending. A worker that dies
+ * rejects its pending requests (the DetectLoop logs them as failed detections and goes on) and is restarted.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { RgbImage } from '../capture/ppmStream.ts';
+import type { DetectionType } from '../schemas/config.ts';
+import type { Logger } from '../util/logger.ts';
+import type { Detector } from './detectLoop.ts';
+import { ModelLoadError, type DetectOptions, type DetectorResult, type ModelInfo } from './onnxModel.ts';
+
+/** workerData of one pool worker. */
+export interface PoolWorkerInit {
+  modelsDir: string;
+  manifestFile?: string | undefined;
+  types?: DetectionType[] | undefined;
+  /** onnxruntime intra-op threads per session (1: parallelism comes from the workers). */
+  threads: number;
+}
+
+/** Main → worker. */
+export type PoolRequest =
+  | {
+      kind: 'detect';
+      id: number;
+      model: string;
+      frame: { width: number; height: number; data: Uint8Array };
+      opts: DetectOptions;
+    }
+  | { kind: 'close' };
+
+/** Worker → main. */
+export type PoolReply =
+  | { kind: 'ready'; specs: ModelInfo[] }
+  | { kind: 'failed'; error: string }
+  | {
+      kind: 'result';
+      id: number;
+      result?: DetectorResult;
+      error?: string;
+      /** CPU time of the worker thread so far, s (NaN off Linux): lets benches split CPU per stage. */
+      threadCpuS: number;
+    };
+
+/**
+ * CPU time (user + system) of the calling thread, s, from `/proc/thread-self/stat` (Linux, USER_HZ = 100);
+ * NaN where that file does not exist.
+ */
+export function threadCpuSeconds(): number {
+  try {
+    const s = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+export interface DetectorPoolOptions {
+  modelsDir: string;
+  manifestFile?: string;
+  /** Load only models emitting one of these types (all enabled models when absent). */
+  types?: Iterable<DetectionType>;
+  /** Worker threads (default: available cores, at least 1). */
+  workers?: number;
+  /** Intra-op threads per session (default 1). */
+  threads?: number;
+  log?: Logger;
+}
+
+interface Slot {
+  worker: Worker;
+  /** Thread CPU reported with the latest reply, s. */
+  cpuS: number;
+  pending: Map<number, { resolve: (r: DetectorResult) => void; reject: (e: Error) => void }>;
+  alive: boolean;
+}
+
+const WORKER_FILE = path.join(import.meta.dirname, 'detectWorker.ts');
+
+/**
+ * The worker is TypeScript: a tiny ESM bootstrap registers tsx's loader in the thread, then imports it (the
+ * `--import` hook of the main thread does not reach worker threads on Node 20).
+ */
+function bootstrapSource(): string {
+  const require = createRequire(import.meta.url);
+  const tsxApi = path.join(
+    path.dirname(require.resolve('tsx/package.json')),
+    'dist',
+    'esm',
+    'api',
+    'index.mjs',
+  );
+  const target = `file://${WORKER_FILE}`;
+  return `import(${JSON.stringify(`file://${tsxApi}`)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+}
+
+/** Model specs answered by a fresh worker, or the load error. */
+function spawn(init: PoolWorkerInit): { worker: Worker; ready: Promise<ModelInfo[]> } {
+  const worker = new Worker(bootstrapSource(), { eval: true, workerData: init });
+  const ready = new Promise<ModelInfo[]>((resolve, reject) => {
+    const onMsg = (m: PoolReply) => {
+      if (m.kind === 'ready') resolve(m.specs);
+      else if (m.kind === 'failed') reject(new ModelLoadError(m.error));
+      else return;
+      worker.off('message', onMsg);
+    };
+    worker.on('message', onMsg);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`detection worker exited (code ${code}) while loading`)));
+  });
+  return { worker, ready };
+}
+
+export class DetectorPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+  /** CPU of workers that have exited, s. */
+  private deadCpuS = 0;
+  /** One `Detector` per loaded model, in manifest order. */
+  readonly detectors: Detector[];
+
+  private constructor(
+    private readonly init: PoolWorkerInit,
+    readonly specs: ModelInfo[],
+    private readonly log: Logger | undefined,
+  ) {
+    this.detectors = specs.map((spec) => ({
+      spec,
+      detect: (frame: RgbImage, opts?: DetectOptions) => this.detect(spec.name, frame, opts ?? {}),
+    }));
+  }
+
+  /**
+   * Starts `workers` threads and waits until each has loaded and warmed up every model.
+   * @throws ModelLoadError (the first worker's load error; all workers are stopped).
+   */
+  static async start(o: DetectorPoolOptions): Promise<DetectorPool> {
+    const n = Math.max(1, o.workers ?? os.availableParallelism());
+    const init: PoolWorkerInit = {
+      modelsDir: o.modelsDir,
+      manifestFile: o.manifestFile,
+      types: o.types ? [...o.types] : undefined,
+      threads: o.threads ?? 1,
+    };
+    const started = Array.from({ length: n }, () => spawn(init));
+    let specs: ModelInfo[];
+    try {
+      specs = (await Promise.all(started.map((s) => s.ready)))[0] ?? [];
+    } catch (e) {
+      await Promise.all(started.map((s) => s.worker.terminate()));
+      throw e;
+    }
+    const pool = new DetectorPool(init, specs, o.log);
+    for (const s of started) pool.adopt(s.worker);
+    return pool;
+  }
+
+  /**
+   * CPU time the worker threads spent so far (preprocessing + inference + decoding), s, as reported with
+   * their latest results (NaN off Linux).
+   */
+  get workerCpuSeconds(): number {
+    return this.deadCpuS + this.slots.reduce((a, s) => a + s.cpuS, 0);
+  }
+
+  /** Requests pending per worker (for metrics and tests). */
+  get load(): number[] {
+    return this.slots.map((s) => s.pending.size);
+  }
+
+  private adopt(worker: Worker): void {
+    const slot: Slot = { worker, pending: new Map(), alive: true, cpuS: 0 };
+    this.slots.push(slot);
+    worker.on('message', (m: PoolReply) => {
+      if (m.kind !== 'result') return;
+      if (Number.isFinite(m.threadCpuS)) slot.cpuS = m.threadCpuS;
+      const p = slot.pending.get(m.id);
+      if (!p) return;
+      slot.pending.delete(m.id);
+      if (m.result) p.resolve(m.result);
+      else p.reject(new Error(m.error ?? 'detection failed in worker'));
+    });
+    const die = (why: string) => {
+      if (!slot.alive) return;
+      slot.alive = false;
+      this.deadCpuS += slot.cpuS;
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      for (const p of slot.pending.values()) p.reject(new Error(`detection worker ${why}`));
+      slot.pending.clear();
+      if (this.closed) return;
+      this.log?.error({ why }, 'detection worker died; starting a new one');
+      const s = spawn(this.init);
+      s.ready.then(
+        () => (this.closed ? void s.worker.terminate() : this.adopt(s.worker)),
+        (e: unknown) => this.log?.error({ err: (e as Error).message }, 'cannot restart detection worker'),
+      );
+    };
+    worker.on('error', (e) => die(`failed: ${e.message}`));
+    worker.on('exit', (code) => die(`exited (code ${code})`));
+  }
+
+  private detect(model: string, frame: RgbImage, opts: DetectOptions): Promise<DetectorResult> {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (!best || s.pending.size < best.pending.size) best = s;
+    if (!best || this.closed) return Promise.reject(new Error('no detection worker available'));
+    const slot = best;
+    const id = this.nextId++;
+    // Structured clone copies the whole underlying ArrayBuffer: hand over exactly the frame's bytes.
+    const d = frame.data;
+    const data = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : new Uint8Array(d);
+    const req: PoolRequest = {
+      kind: 'detect',
+      id,
+      model,
+      frame: { width: frame.width, height: frame.height, data },
+      // Every field is passed on (plain data, structured-cloned), so options added later reach the model.
+      opts: { ...opts },
+    };
+    return new Promise<DetectorResult>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage(req);
+    });
+  }
+
+  /** Stops every worker (pending requests are rejected). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = [...this.slots];
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -122,7 +122,7 @@ describe('AlertService', () => {
     await observe([100]);
     await observe([100]); // t1 confirmed: alert 1
     // The plume spreads: a blob 60 px away (outside the tracker's 24 px gate, inside the incident gate of
-    // 0.2 × 800 px) is confirmed as its own track t2 and joins alert 1.
+    // 0.1 × 800 px = 80 px between the boxes) is confirmed as its own track t2 and joins alert 1.
     await observe([100, 160]);
     await observe([100, 160]);
     expect(store.listAlerts({ limit: 10 })).toHaveLength(1);

@@ -51,9 +51,10 @@ export interface AlertServiceDeps {
   /** Min time between two `alert.updated` events of one alert without a new peak, ms (default 10 000). */
   updateEveryMs?: number;
   /**
-   * Incident gate: a newly confirmed track whose box centre lies within this fraction of the frame diagonal of
-   * an open alert's box centre (same camera, preset and type) joins that alert instead of opening another
-   * (default 0.2). A plume that grows, drifts or splits between 2 s samples leaves the tracker's own gate
+   * Incident gate: a newly confirmed track whose box lies within this fraction of the frame diagonal of an open
+   * alert's box (gap between the boxes, 0 when they overlap; same camera, preset and type) joins that alert
+   * instead of opening another
+   * (default 0.1). A plume that grows, drifts or splits between 2 s samples leaves the tracker's own gate
    * (2 × box size); duty staff must still see one alert per incident (Pyronear groups a camera view's
    * detections into one alert sequence the same way). Engineering default, not tuned on held-out data.
    */
@@ -367,22 +368,24 @@ export class AlertService {
   }
 
   /**
-   * The open alert of this group whose box centre is within the incident gate of `box` (frame px), nearest
+   * The open alert of this group whose box is within the incident gate of `box` (frame px), nearest
    * first; null when none (see {@link AlertServiceDeps.incidentGateFraction}).
    */
   private incidentOf(g: Group, box: Box, width: number, height: number): AlertRecord | null {
-    const gate = (this.deps.incidentGateFraction ?? 0.2) * Math.hypot(width, height);
+    const gate = (this.deps.incidentGateFraction ?? 0.1) * Math.hypot(width, height);
     let best: { rec: AlertRecord; dist: number } | null = null;
     for (const rec of new Set(g.alerts.values())) {
       const a = this.deps.store.getAlert(rec.alertId);
       if (!a || a.status !== 'open') continue;
-      // The stored box is in the alert's frame size; compare in normalised units scaled to this frame.
+      // The stored box is in the alert's frame size: scale it to this frame, then take the gap between the two
+      // boxes (0 when they overlap), so a growing plume's large box joins the alert of its small first box.
       const sx = width / a.frameWidth;
       const sy = height / a.frameHeight;
-      const dist = Math.hypot(
-        (a.box.x + a.box.w / 2) * sx - (box.x + box.w / 2),
-        (a.box.y + a.box.h / 2) * sy - (box.y + box.h / 2),
-      );
+      const ax = a.box.x * sx;
+      const ay = a.box.y * sy;
+      const gapX = Math.max(0, ax - (box.x + box.w), box.x - (ax + a.box.w * sx));
+      const gapY = Math.max(0, ay - (box.y + box.h), box.y - (ay + a.box.h * sy));
+      const dist = Math.hypot(gapX, gapY);
       if (dist <= gate && (!best || dist < best.dist)) best = { rec, dist };
     }
     return best?.rec ?? null;

@@ -9,15 +9,20 @@
  * after the save the masked place comes back at least once: without the mask the alert there would be
  * updated (its lastSeenAt advances) or a new one would open.
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, HealthResponse } from '../../services/schemas/api.ts';
 import { REPO_ROOT } from '../../services/runtime.ts';
-import { launchChromium, startMainProcess, stopMainProcess, type MainProcess } from '../support/e2e.ts';
+import {
+  ensureWebBuilt,
+  launchChromium,
+  startMainProcess,
+  stopMainProcess,
+  type MainProcess,
+} from '../support/e2e.ts';
 import { waitFor } from '../support/procs.ts';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
@@ -30,37 +35,6 @@ let base: string;
 let browser: Browser;
 let configDir: string;
 const repoCamerasYaml = readFileSync(path.join(DEMO_DIR, 'cameras.yaml'), 'utf8');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** The server serves web/dist: rebuild it when it is missing or older than the sources. */
-function ensureWebBuilt(): void {
-  const index = path.join(REPO_ROOT, 'web', 'dist', 'index.html');
-  const src = Math.max(
-    newestMtime(path.join(REPO_ROOT, 'web', 'src')),
-    newestMtime(path.join(REPO_ROOT, 'services', 'schemas')),
-  );
-  if (existsSync(index) && statSync(index).mtimeMs >= src) return;
-  execFileSync(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'build',
-      '--config',
-      'web/vite.config.ts',
-      '--logLevel',
-      'warn',
-    ],
-    { cwd: REPO_ROOT, stdio: 'inherit' },
-  );
-}
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });

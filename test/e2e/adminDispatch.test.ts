@@ -6,25 +6,20 @@
  * appear next to their fields. Screenshots go to test/e2e/artifacts/admin-*.png.
  */
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminConfigResponse } from '../../services/dispatch/schemas.ts';
 import { REPO_ROOT } from '../../services/runtime.ts';
-import { launchChromium, startMainProcess, stopMainProcess, type MainProcess } from '../support/e2e.ts';
+import {
+  ensureWebBuilt,
+  launchChromium,
+  startMainProcess,
+  stopMainProcess,
+  type MainProcess,
+} from '../support/e2e.ts';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
 const DEMO = path.join(REPO_ROOT, 'camera-config', 'demo');
@@ -38,38 +33,6 @@ let base: string;
 let browser: Browser;
 let configDir: string;
 const contexts: BrowserContext[] = [];
-
-/** Newest modification time under a directory (ms). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** The server serves web/dist: rebuild it when it is missing or older than the sources. */
-function ensureWebBuilt(): void {
-  const index = path.join(REPO_ROOT, 'web', 'dist', 'index.html');
-  const src = Math.max(
-    newestMtime(path.join(REPO_ROOT, 'web', 'src')),
-    newestMtime(path.join(REPO_ROOT, 'services', 'dispatch')),
-  );
-  if (existsSync(index) && statSync(index).mtimeMs >= src) return;
-  execFileSync(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'build',
-      '--config',
-      'web/vite.config.ts',
-      '--logLevel',
-      'warn',
-    ],
-    { cwd: REPO_ROOT, stdio: 'inherit' },
-  );
-}
 
 /** sha256 of every file of the repository's demo dispatch configuration. */
 function demoDispatchHash(): string {

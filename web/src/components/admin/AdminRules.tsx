@@ -105,7 +105,7 @@ export function AdminRules({ config, onSaved, onConflict }: AdminPageProps) {
     }
   };
 
-  const anyOption = <option value="">{t('adminDispatch.rules.any')}</option>;
+  const anyText = t('adminDispatch.rules.any');
   return (
     <section className="admin-section">
       <form noValidate onSubmit={(e) => void save(e)} data-testid="rules-form">
@@ -130,109 +130,59 @@ export function AdminRules({ config, onSaved, onConflict }: AdminPageProps) {
               return (
                 <tr key={r.key} data-testid={`rule-row-${i}`}>
                   <td>{i + 1}</td>
-                  <td>
-                    <AdminField
-                      label={t('adminDispatch.rules.alertType')}
-                      error={err('alertType')}
-                      className="compact"
-                    >
-                      <select
-                        value={r.alertType}
-                        onChange={(e) => update(i, { alertType: e.target.value })}
-                        data-testid={`rule-${i}-alertType`}
-                      >
-                        {anyOption}
-                        {DetectionType.options.map((x) => (
-                          <option key={x} value={x}>
-                            {t(`alertType.${x}`)}
-                          </option>
-                        ))}
-                      </select>
-                    </AdminField>
-                  </td>
-                  <td>
-                    <AdminField
-                      label={t('adminDispatch.rules.zoneType')}
-                      error={err('zoneType')}
-                      className="compact"
-                    >
-                      <select
-                        value={r.zoneType}
-                        onChange={(e) => update(i, { zoneType: e.target.value })}
-                        data-testid={`rule-${i}-zoneType`}
-                      >
-                        {anyOption}
-                        {ZoneType.options.map((x) => (
-                          <option key={x} value={x}>
-                            {t(`zoneType.${x}`)}
-                          </option>
-                        ))}
-                      </select>
-                    </AdminField>
-                  </td>
-                  <td>
-                    <AdminField
-                      label={t('adminDispatch.rules.zone')}
-                      error={err('zoneId')}
-                      className="compact"
-                    >
-                      <select
-                        value={r.zoneId}
-                        onChange={(e) => update(i, { zoneId: e.target.value })}
-                        aria-invalid={err('zoneId') !== undefined}
-                        data-testid={`rule-${i}-zoneId`}
-                      >
-                        {anyOption}
-                        {config.zones.map((z) => (
-                          <option key={z.properties.id} value={z.properties.id}>
-                            {z.properties.name}
-                          </option>
-                        ))}
-                      </select>
-                    </AdminField>
-                  </td>
-                  <td>
-                    <AdminField
-                      label={t('adminDispatch.rules.jurisdiction')}
-                      error={err('jurisdictionId')}
-                      className="compact"
-                    >
-                      <select
-                        value={r.jurisdictionId}
-                        onChange={(e) => update(i, { jurisdictionId: e.target.value })}
-                        aria-invalid={err('jurisdictionId') !== undefined}
-                        data-testid={`rule-${i}-jurisdictionId`}
-                      >
-                        {anyOption}
-                        {config.jurisdictions.map((j) => (
-                          <option key={j.properties.id} value={j.properties.id}>
-                            {j.properties.name}
-                          </option>
-                        ))}
-                      </select>
-                    </AdminField>
-                  </td>
-                  <td>
-                    <AdminField
-                      label={t('adminDispatch.rules.department')}
-                      error={err('departmentId')}
-                      className="compact"
-                    >
-                      <select
-                        value={r.departmentId}
-                        onChange={(e) => update(i, { departmentId: e.target.value })}
-                        aria-invalid={err('departmentId') !== undefined}
-                        data-testid={`rule-${i}-departmentId`}
-                      >
-                        <option value="">{t('validation.choose')}</option>
-                        {config.departments.map((d) => (
-                          <option key={d.id} value={d.id}>
-                            {d.name}
-                          </option>
-                        ))}
-                      </select>
-                    </AdminField>
-                  </td>
+                  <RuleSelect
+                    row={i}
+                    field="alertType"
+                    label={t('adminDispatch.rules.alertType')}
+                    value={r.alertType}
+                    error={err('alertType')}
+                    placeholder={anyText}
+                    options={DetectionType.options.map((x) => ({ value: x, label: t(`alertType.${x}`) }))}
+                    onChange={(v) => update(i, { alertType: v })}
+                  />
+                  <RuleSelect
+                    row={i}
+                    field="zoneType"
+                    label={t('adminDispatch.rules.zoneType')}
+                    value={r.zoneType}
+                    error={err('zoneType')}
+                    placeholder={anyText}
+                    options={ZoneType.options.map((x) => ({ value: x, label: t(`zoneType.${x}`) }))}
+                    onChange={(v) => update(i, { zoneType: v })}
+                  />
+                  <RuleSelect
+                    row={i}
+                    field="zoneId"
+                    label={t('adminDispatch.rules.zone')}
+                    value={r.zoneId}
+                    error={err('zoneId')}
+                    placeholder={anyText}
+                    options={config.zones.map((z) => ({ value: z.properties.id, label: z.properties.name }))}
+                    onChange={(v) => update(i, { zoneId: v })}
+                  />
+                  <RuleSelect
+                    row={i}
+                    field="jurisdictionId"
+                    label={t('adminDispatch.rules.jurisdiction')}
+                    value={r.jurisdictionId}
+                    error={err('jurisdictionId')}
+                    placeholder={anyText}
+                    options={config.jurisdictions.map((j) => ({
+                      value: j.properties.id,
+                      label: j.properties.name,
+                    }))}
+                    onChange={(v) => update(i, { jurisdictionId: v })}
+                  />
+                  <RuleSelect
+                    row={i}
+                    field="departmentId"
+                    label={t('adminDispatch.rules.department')}
+                    value={r.departmentId}
+                    error={err('departmentId')}
+                    placeholder={t('validation.choose')}
+                    options={config.departments.map((d) => ({ value: d.id, label: d.name }))}
+                    onChange={(v) => update(i, { departmentId: v })}
+                  />
                   <td>
                     <AdminField
                       label={t('adminDispatch.rules.priority')}
@@ -469,5 +419,37 @@ function RouteTest({ config }: { config: AdminConfigResponse }) {
         </form>
       </div>
     </section>
+  );
+}
+
+/** One select cell of a rule row: labelled, its error next to it, an empty first option (any / choose). */
+function RuleSelect(props: {
+  row: number;
+  field: string;
+  label: string;
+  value: string;
+  error: string | undefined;
+  placeholder: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <td>
+      <AdminField label={props.label} error={props.error} className="compact">
+        <select
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+          aria-invalid={props.error !== undefined}
+          data-testid={`rule-${props.row}-${props.field}`}
+        >
+          <option value="">{props.placeholder}</option>
+          {props.options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </AdminField>
+    </td>
   );
 }

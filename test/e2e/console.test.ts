@@ -57,6 +57,7 @@ describe('duty console', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-en.png') });
 
     // Alert detail: the camera's live view plays (moving video, no transcoding) within a few seconds.
+    const opened = Date.now();
     await page.goto(`${base}/alerts/${encodeURIComponent(id ?? '')}`);
     const live = page.locator('[data-testid="live-view"]');
     await expect.poll(() => live.getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
@@ -66,6 +67,9 @@ describe('duty console', () => {
         timeout: 10_000,
       })
       .toBeGreaterThan(t0 + 0.5);
+    // Reported, not asserted (issue #6 asks for moving video within 3 s; a loaded CI machine is no stopwatch):
+    // page open → live state → video time advanced by 0.5 s.
+    console.log(`live view: moving video ${Date.now() - opened} ms after opening the alert page`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'alert-detail-live.png') });
     await page.close();
   });

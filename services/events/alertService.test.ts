@@ -142,6 +142,53 @@ describe('AlertService', () => {
     expect(store.listAlerts({ limit: 10 }).map((a) => a.status)).toEqual(['closed', 'closed']);
   });
 
+  it('JPEG-encodes frames only for clips: none while quiet, the pre-roll once when an alert opens', async () => {
+    const store = openSqliteStore(':memory:');
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    let encodes = 0;
+    const clipLengths: number[] = [];
+    const svc = new AlertService({
+      store,
+      evidence: { writeSnapshot: () => undefined, readSnapshot: () => null, writeClip: () => undefined },
+      clock,
+      log: silentLogger(),
+      publish: () => undefined,
+      alerting: { confirmN: 2, confirmM: 3, closeAfterMs: 10_000 },
+      cameraName: (id) => id,
+      clips: {
+        encode: (frames) => {
+          clipLengths.push(frames.length);
+          return Promise.resolve(Buffer.from('mp4'));
+        },
+      },
+      encodeJpeg: () => {
+        encodes++;
+        return Promise.resolve(Buffer.from('jpeg'));
+      },
+      preRollFrames: 3,
+    });
+    const frame = async (x: number | null) => {
+      clock.advance(2000);
+      await svc.observeFrame({ cameraId: 'cam-a', presetId: null, capturedAt: clock.now(), image }, [
+        {
+          type: 'hotspot',
+          thresholds: th,
+          detections: x === null ? [] : [{ score: 0.9, box: { x, y: 20, w: 4, h: 4 } }],
+        },
+      ]);
+    };
+    for (let i = 0; i < 10; i++) await frame(null);
+    expect(encodes).toBe(0); // a quiet camera costs no JPEG work
+    await frame(30); // candidate, not yet an alert: still raw
+    expect(encodes).toBe(0);
+    await frame(30); // alert opens: 3 pre-roll frames + this one
+    expect(encodes).toBe(4);
+    await frame(30); // open alert: each new frame once
+    expect(encodes).toBe(5);
+    await svc.idle();
+    expect(clipLengths[0]).toBe(4);
+  });
+
   it('triangulates two cameras that see the same type', async () => {
     const { store, svc, frame } = setup();
     // cam-a (45°) and cam-b (315°, 2 km east) centre boxes → rays cross 1 km N, 1 km E of cam-a.

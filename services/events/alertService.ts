@@ -41,6 +41,8 @@ export interface AlertServiceDeps {
   cameraGeo?: (cameraId: string, presetId: string | null) => CameraGeo | null;
   /** MP4 clip encoder (ffmpeg adapter); absent → no clips. */
   clips?: ClipEncoder;
+  /** JPEG encoder for clip frames (default: sharp, quality 80); injectable to count encodes in tests. */
+  encodeJpeg?: (img: RgbImage) => Promise<Buffer>;
   /** Frames kept per camera before an alert opens (pre-roll), default 6. */
   preRollFrames?: number;
   /** Clip frame rate, frames/s (default 2). */
@@ -75,6 +77,16 @@ export interface FrameInput {
   image: RgbImage;
 }
 
+/**
+ * A pre-roll ring entry: the raw frame until a clip needs it (then the JPEG, and the raw frame is dropped).
+ * Raw frames cost memory (854×480 RGB ≈ 1.2 MB, × `preRollFrames`) but no CPU for the frames no alert uses.
+ */
+interface RingFrame {
+  at: number;
+  jpeg: Buffer | null;
+  image: RgbImage | null;
+}
+
 /** An open alert's working state; several tracks (one incident) may share one record. */
 interface AlertRecord {
   alertId: string;
@@ -94,7 +106,7 @@ const keyOf = (cameraId: string, presetId: string | null, type: DetectionType): 
 
 export class AlertService {
   private readonly groups = new Map<string, Group>();
-  private readonly rings = new Map<string, FrameRing>();
+  private readonly rings = new Map<string, FrameRing<RingFrame>>();
   /** Serialises alert work so store order = event order per service. */
   private chain: Promise<void> = Promise.resolve();
   private readonly background = new Set<Promise<void>>();
@@ -119,14 +131,20 @@ export class AlertService {
    * published (clips are encoded in the background; see {@link idle}).
    */
   observeFrame(frame: FrameInput, observations: readonly TypeObservation[]): Promise<void> {
-    // The clip-ring JPEG is encoded before joining the serial chain: frames of different cameras then encode in
-    // parallel on the libuv pool instead of one after another (with 30–40 tower cameras the serial alert chain,
-    // not inference, bounded throughput: BENCHMARKS.md summary). A failed encode still fails this frame's job.
-    const jpegP = this.deps.clips ? encodeJpeg(frame.image) : null;
+    // A frame is JPEG-encoded only when a clip needs it: while the camera has an open alert (encoded before
+    // joining the serial chain, so frames of different cameras encode in parallel on the libuv pool), or when an
+    // alert opens on it. Otherwise it waits raw in the camera's pre-roll ring and is encoded only if an alert
+    // opens within the next `preRollFrames` frames — most frames of a quiet fleet are never encoded (the
+    // per-frame JPEG was the largest Node cost per camera after inference: BENCHMARKS.md summary).
+    const jpegP = this.deps.clips && this.hasOpenAlert(frame.cameraId) ? this.jpeg(frame.image) : null;
     jpegP?.catch(() => undefined);
     return this.enqueue(async () => {
-      const jpeg = jpegP ? await jpegP : null;
-      const clipFrame = jpeg ? { at: frame.capturedAt, jpeg } : null;
+      let clipFrame: ClipFrame | null = null;
+      const clip = async (): Promise<ClipFrame | null> => {
+        if (!this.deps.clips) return null;
+        clipFrame ??= { at: frame.capturedAt, jpeg: await (jpegP ?? this.jpeg(frame.image)) };
+        return clipFrame;
+      };
       for (const o of observations) {
         const key = keyOf(frame.cameraId, frame.presetId, o.type);
         const g = this.group(key);
@@ -138,14 +156,21 @@ export class AlertService {
           this.deps.association ?? DEFAULT_ASSOCIATION,
         );
         g.state = r.state;
-        for (const a of r.actions) await this.apply(g, a, frame, o.type, clipFrame);
-        if (clipFrame)
+        const cf = g.alerts.size > 0 || r.actions.some((a) => a.kind === 'open') ? await clip() : null;
+        for (const a of r.actions) await this.apply(g, a, frame, o.type, cf);
+        if (cf)
           // Once per alert (several tracks may share one), unless the alert opened on this very frame.
           for (const t of new Set(g.alerts.values()))
-            if (t.frames[t.frames.length - 1] !== clipFrame)
-              t.frames = appendCapped(t.frames, clipFrame, t.pre);
+            if (t.frames[t.frames.length - 1] !== cf) t.frames = appendCapped(t.frames, cf, t.pre);
       }
-      if (clipFrame) this.ring(frame.cameraId).push(clipFrame);
+      // (assigned inside `clip`, which TypeScript does not follow)
+      const encoded = clipFrame as ClipFrame | null;
+      if (this.deps.clips)
+        this.ring(frame.cameraId).push(
+          encoded
+            ? { at: frame.capturedAt, jpeg: encoded.jpeg, image: null }
+            : { at: frame.capturedAt, jpeg: null, image: frame.image },
+        );
     });
   }
 
@@ -176,9 +201,36 @@ export class AlertService {
     return g;
   }
 
-  private ring(cameraId: string): FrameRing {
+  private jpeg(img: RgbImage): Promise<Buffer> {
+    return (this.deps.encodeJpeg ?? encodeJpeg)(img);
+  }
+
+  /** True when any detection type of this camera has an open alert (its frames go into that alert's clip). */
+  private hasOpenAlert(cameraId: string): boolean {
+    for (const [key, g] of this.groups) if (g.alerts.size > 0 && key.startsWith(`${cameraId}|`)) return true;
+    return false;
+  }
+
+  /**
+   * The camera's pre-roll frames as clip frames, oldest first: raw ring entries are encoded now (in parallel)
+   * and kept encoded, so a second alert opening soon after does not encode them again.
+   */
+  private async preRoll(cameraId: string): Promise<ClipFrame[]> {
+    const frames = this.ring(cameraId).snapshot();
+    return Promise.all(
+      frames.map(async (f) => {
+        if (f.jpeg === null && f.image !== null) {
+          f.jpeg = await this.jpeg(f.image);
+          f.image = null;
+        }
+        return { at: f.at, jpeg: f.jpeg ?? Buffer.alloc(0) };
+      }),
+    ).then((all) => all.filter((f) => f.jpeg.length > 0));
+  }
+
+  private ring(cameraId: string): FrameRing<RingFrame> {
     let r = this.rings.get(cameraId);
-    if (!r) this.rings.set(cameraId, (r = new FrameRing(this.deps.preRollFrames ?? 6)));
+    if (!r) this.rings.set(cameraId, (r = new FrameRing<RingFrame>(this.deps.preRollFrames ?? 6)));
     return r;
   }
 
@@ -292,7 +344,7 @@ export class AlertService {
         ...this.geoOf(frame.cameraId, frame.presetId, action.box, frame.image.width, frame.image.height),
       };
       alert = this.triangulateWith(alert);
-      const pre = this.ring(frame.cameraId).snapshot();
+      const pre = await this.preRoll(frame.cameraId);
       const frames = clipFrame ? [...pre, clipFrame] : pre;
       g.alerts.set(action.trackId, { alertId: id, lastEventAt: action.at, frames, pre: pre.length });
       publish(store.insertAlert(alert, { at, kind: 'alert.opened', alert }));

@@ -17,15 +17,15 @@ export interface ClipFrame {
 }
 
 /** Fixed-size ring of the most recent frames (oldest dropped first). */
-export class FrameRing {
-  private readonly frames: ClipFrame[] = [];
+export class FrameRing<T = ClipFrame> {
+  private readonly frames: T[] = [];
   constructor(readonly capacity: number) {}
-  push(f: ClipFrame): void {
+  push(f: T): void {
     this.frames.push(f);
     if (this.frames.length > this.capacity) this.frames.shift();
   }
   /** Oldest first (a copy). */
-  snapshot(): ClipFrame[] {
+  snapshot(): T[] {
     return [...this.frames];
   }
 }

@@ -91,6 +91,18 @@ describe('buildLiveArgs', () => {
     const a = buildLiveArgs('rtsp://h/x');
     expect(a.slice(a.indexOf('-c:v'), a.indexOf('-c:v') + 2)).toEqual(['-c:v', 'copy']);
     expect(a[a.indexOf('-movflags') + 1]).toBe('frag_keyframe+empty_moov+default_base_moof');
+    expect(a[a.indexOf('-frag_duration') + 1]).toBe('250000');
+    // Normal probing: one second of analysis, before the input.
+    expect(a[a.indexOf('-analyzeduration') + 1]).toBe('1000000');
+    expect(a.indexOf('-analyzeduration')).toBeLessThan(a.indexOf('-i'));
+    // Fast start: codec parameters from the SDP, no analysis.
+    const f = buildLiveArgs('rtsp://h/x', 5000, 'fast');
+    expect(f.slice(f.indexOf('-analyzeduration'), f.indexOf('-analyzeduration') + 4)).toEqual([
+      '-analyzeduration',
+      '0',
+      '-probesize',
+      '32',
+    ]);
     expect(a).toContain('tcp');
     expect(a.at(-1)).toBe('pipe:1');
   });

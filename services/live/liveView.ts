@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Namespace, Server as SocketServer } from 'socket.io';
 import { resolveCameraUrl } from '../capture/cameraUrl.ts';
-import { buildLiveArgs } from '../capture/ffmpegArgs.ts';
+import { buildLiveArgs, type LiveProbe } from '../capture/ffmpegArgs.ts';
 import { spawnSupervised, stopChild } from '../capture/processes.ts';
 import { backoffDelay, DEFAULT_BACKOFF } from '../capture/supervision.ts';
 import {
@@ -29,6 +29,11 @@ interface Source {
   stopTimer: NodeJS.Timeout | null;
   restartTimer: NodeJS.Timeout | null;
   attempt: number;
+  /**
+   * Probe mode of the next start: `fast` (codec parameters from the SDP) until a fast start fails to produce a
+   * usable header, then `normal` for this source (see `capture/ffmpegArgs.ts` LiveProbe).
+   */
+  probe: LiveProbe;
 }
 
 export class LiveViewHub {
@@ -110,6 +115,7 @@ export class LiveViewHub {
         stopTimer: null,
         restartTimer: null,
         attempt: 0,
+        probe: 'fast',
       };
       this.sources.set(cam.id, s);
     }
@@ -133,7 +139,8 @@ export class LiveViewHub {
       this.setState(src, 'offline', (e as Error).message);
       return;
     }
-    const child = spawnSupervised(this.deps.ffmpegPath ?? 'ffmpeg', buildLiveArgs(url));
+    const probe = src.probe;
+    const child = spawnSupervised(this.deps.ffmpegPath ?? 'ffmpeg', buildLiveArgs(url, 5000, probe));
     src.child = child;
     src.init = null;
     const splitter = new Mp4BoxSplitter();
@@ -156,6 +163,14 @@ export class LiveViewHub {
             const data = Buffer.concat(head);
             head = [];
             const codec = avcCodecString(data);
+            if (!codec && probe === 'fast') {
+              // No avcC: the SDP did not carry the parameters. Start again with analysis, at once.
+              log.info('live header without codec parameters; restarting with stream analysis');
+              src.probe = 'normal';
+              src.attempt = 0;
+              void stopChild(child);
+              return;
+            }
             if (!codec) {
               this.setState(src, 'unsupported', 'live view plays H.264 only');
               void stopChild(child);
@@ -181,6 +196,13 @@ export class LiveViewHub {
       if (src.child !== child) return;
       src.child = null;
       if (src.viewers.size === 0 || src.state === 'unsupported') return;
+      if (probe === 'fast' && !src.init) {
+        // A fast start that never produced a header: retry at once with stream analysis.
+        if (src.probe === 'fast') log.info('live view fast start failed; restarting with stream analysis');
+        src.probe = 'normal';
+        this.start(src);
+        return;
+      }
       const why = redactUrl(stderr.trim().split('\n').at(-1) ?? '') || 'stream ended';
       this.setState(src, 'offline', why);
       const delay = backoffDelay(src.attempt++, { ...DEFAULT_BACKOFF, capMs: 10_000 }, Math.random());

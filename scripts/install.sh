@@ -16,7 +16,8 @@ gst-inspect-1.0 tsdemux >/dev/null 2>&1 || need+=(gstreamer1.0-plugins-bad)
 gst-inspect-1.0 rtph264pay >/dev/null 2>&1 || need+=(gstreamer1.0-plugins-good)
 if [ "${TOWERWATCH_SKIP_BROWSER:-0}" != 1 ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
-  fc-list 2>/dev/null | grep -qi 'CJK\|wqy' || need+=(fonts-noto-cjk)
+  # (no grep -q: it exits at the first match, fc-list then dies of SIGPIPE and pipefail reports a miss)
+  fc-list 2>/dev/null | grep -i 'CJK\|wqy' >/dev/null || need+=(fonts-noto-cjk)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "[install] apt packages: ${need[*]}"

@@ -274,7 +274,11 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
         },
       ];
   const series: Series[] = [];
-  for (const p of plans) {
+  const chosen = plans
+    .filter((p) => o.series === undefined || p.name.includes(o.series))
+    .map((p) => (o.levels ? { ...p, levels: o.levels } : p));
+  if (chosen.length === 0) throw new Error(`--series ${o.series ?? ''}: no capacity series has that text`);
+  for (const p of chosen) {
     const s: Series = {
       name: p.name,
       mode: p.mode,

@@ -40,6 +40,10 @@ export interface BenchOptions {
   quick: boolean;
   /** Print progress lines. */
   verbose: boolean;
+  /** Capacity step: run only the series whose name contains this text (`--series`). */
+  series?: string;
+  /** Capacity step: camera counts to try instead of the series' own levels (`--levels 50,60`). */
+  levels?: number[];
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 /**
  * TowerWatch capacity bench:
- * `npm run bench -- [decode|capacity|inference|store|fanout|soak|all] [--quick] [--soak-minutes M] [--soak-cameras N]`.
+ * `npm run bench -- [decode|capacity|inference|store|fanout|soak|all] [--quick] [--soak-minutes M] [--soak-cameras N] [--series TEXT] [--levels N,N]`.
  * Prints a table per step and rewrites that step's section of BENCHMARKS.md (`--no-write` to skip).
  * Every step is bounded in time; the default `all` run takes several minutes on 2 cores.
  */
@@ -30,7 +30,7 @@ const ALL = ['decode', 'capacity', 'inference', 'store', 'fanout', 'soak'];
 
 function usage(): never {
   process.stderr.write(
-    `usage: tsx scripts/bench/index.ts <${[...Object.keys(STEPS), 'all'].join('|')}>... [--quick] [--no-write] [--soak-minutes M] [--soak-cameras N]\n`,
+    `usage: tsx scripts/bench/index.ts <${[...Object.keys(STEPS), 'all'].join('|')}>... [--quick] [--no-write] [--soak-minutes M] [--soak-cameras N] [--series TEXT] [--levels N,N]\n`,
   );
   process.exit(2);
 }
@@ -39,12 +39,25 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes('--quick');
   const write = !argv.includes('--no-write');
-  const valued = new Set(['--soak-minutes', '--soak-cameras']);
+  const valued = new Set(['--soak-minutes', '--soak-cameras', '--series', '--levels']);
   const names = argv.filter((a, i) => !a.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
   if (names.length === 0) names.push('all');
   const steps = names.flatMap((n) => (n === 'all' ? ALL : [n]));
   if (steps.some((s) => !(s in STEPS))) usage();
-  const o: BenchOptions = { quick, verbose: true };
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const series = value('--series');
+  const levelsArg = value('--levels');
+  const levels = levelsArg?.split(',').map(Number);
+  if (levels?.some((n) => !Number.isInteger(n) || n < 1)) usage();
+  const o: BenchOptions = {
+    quick,
+    verbose: true,
+    ...(series !== undefined ? { series } : {}),
+    ...(levels ? { levels } : {}),
+  };
   const failures: string[] = [];
   for (const name of steps) {
     const machine = machineDescription();
@@ -55,7 +68,11 @@ async function main(): Promise<void> {
       const r = await step(o);
       const wallS = (Date.now() - t0) / 1000;
       const extra = argv
-        .flatMap((a, i) => (valued.has(a) && name === 'soak' ? [` ${a} ${argv[i + 1] ?? ''}`] : []))
+        .flatMap((a, i) =>
+          valued.has(a) && name === (a.startsWith('--soak') ? 'soak' : 'capacity')
+            ? [` ${a} ${JSON.stringify(argv[i + 1] ?? '')}`]
+            : [],
+        )
         .join('');
       const command0 =
         names.length === 1 && names[0] === name

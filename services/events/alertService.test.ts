@@ -189,6 +189,71 @@ describe('AlertService', () => {
     expect(clipLengths[0]).toBe(4);
   });
 
+  it("one camera's slow evidence work never delays another camera's alert (one chain per camera)", async () => {
+    const store = openSqliteStore(':memory:');
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const imageA = { width: W, height: H, data: Buffer.alloc(W * H * 3, 40) };
+    const imageB = { width: W, height: H, data: Buffer.alloc(W * H * 3, 60) };
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((r) => (release = r));
+    const events: ServerEvent[] = [];
+    const svc = new AlertService({
+      store,
+      evidence: { writeSnapshot: () => undefined, readSnapshot: () => null, writeClip: () => undefined },
+      clock,
+      log: silentLogger(),
+      publish: (e) => events.push(e),
+      alerting: { confirmN: 2, confirmM: 3, closeAfterMs: 10_000 },
+      cameraName: (id) => id,
+      clips: { encode: () => Promise.resolve(Buffer.from('mp4')) },
+      // cam-a's JPEG encoder hangs (a starved libuv pool, a huge frame) until released.
+      encodeJpeg: (img) => (img === imageA ? blocked : Promise.resolve()).then(() => Buffer.from('jpeg')),
+      preRollFrames: 3,
+    });
+    const frame = (cameraId: string, img: typeof image) => {
+      clock.advance(1000);
+      return svc.observeFrame({ cameraId, presetId: null, capturedAt: clock.now(), image: img }, [
+        { type: 'hotspot', thresholds: th, detections: [{ score: 0.9, box: { x: 30, y: 20, w: 4, h: 4 } }] },
+      ]);
+    };
+    const a1 = frame('cam-a', imageA);
+    const a2 = frame('cam-a', imageA); // opens cam-a's alert: waits for its pre-roll JPEGs
+    await frame('cam-b', imageB);
+    await frame('cam-b', imageB); // cam-b's alert opens while cam-a is still stuck
+    expect(
+      events
+        .filter((e) => e.kind === 'alert.opened')
+        .map((e) => e.kind === 'alert.opened' && e.alert.cameraId),
+    ).toEqual(['cam-b']);
+    release();
+    await Promise.all([a1, a2]);
+    await svc.idle();
+    expect(
+      store
+        .listOpenAlerts()
+        .map((a) => a.cameraId)
+        .sort(),
+    ).toEqual(['cam-a', 'cam-b']);
+  });
+
+  it('renders peak snapshots outside the chain, coalesced, ending with the latest peak', async () => {
+    const { store, files, svc, frame } = setup();
+    await frame('cam-a', 30, 0.7);
+    await frame('cam-a', 30, 0.7); // opens
+    const id = store.listOpenAlerts()[0]!.id;
+    const opened = files.get(`${id}.jpg`);
+    await frame('cam-a', 32, 0.8); // new peaks, boxes move
+    await frame('cam-a', 34, 0.95);
+    await svc.idle();
+    const a = store.getAlert(id)!;
+    expect(a.peakScore).toBe(0.95);
+    expect(a.box.x).toBe(34);
+    const { renderSnapshot } = await import('./snapshot.ts');
+    const latest = await renderSnapshot(image, [{ box: a.box, type: 'hotspot' }]);
+    expect(files.get(`${id}.jpg`)?.equals(latest)).toBe(true);
+    expect(files.get(`${id}.jpg`)?.equals(opened!)).toBe(false);
+  });
+
   it('triangulates two cameras that see the same type', async () => {
     const { store, svc, frame } = setup();
     // cam-a (45°) and cam-b (315°, 2 km east) centre boxes → rays cross 1 km N, 1 km E of cam-a.

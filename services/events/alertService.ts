@@ -107,9 +107,17 @@ const keyOf = (cameraId: string, presetId: string | null, type: DetectionType): 
 export class AlertService {
   private readonly groups = new Map<string, Group>();
   private readonly rings = new Map<string, FrameRing<RingFrame>>();
-  /** Serialises alert work so store order = event order per service. */
-  private chain: Promise<void> = Promise.resolve();
+  /**
+   * One serial chain per camera: a camera's frames, ticks and clip results are applied in order (store order =
+   * event order per camera), while cameras proceed independently — one camera's JPEG or snapshot work never
+   * delays another camera's alerts (a single service-wide chain was the fleet's latency bottleneck:
+   * BENCHMARKS.md). Cross-camera work (triangulation) runs in synchronous sections, so it never interleaves.
+   */
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly background = new Set<Promise<void>>();
+  /** Peak snapshots waiting to be rendered, latest per alert (renders run outside the chains, coalesced). */
+  private readonly pendingSnapshots = new Map<string, { image: RgbImage; box: Box; type: DetectionType }>();
+  private readonly renderingSnapshots = new Set<string>();
 
   constructor(private readonly deps: AlertServiceDeps) {}
 
@@ -138,7 +146,7 @@ export class AlertService {
     // per-frame JPEG was the largest Node cost per camera after inference: BENCHMARKS.md summary).
     const jpegP = this.deps.clips && this.hasOpenAlert(frame.cameraId) ? this.jpeg(frame.image) : null;
     jpegP?.catch(() => undefined);
-    return this.enqueue(async () => {
+    return this.enqueue(frame.cameraId, async () => {
       let clipFrame: ClipFrame | null = null;
       const clip = async (): Promise<ClipFrame | null> => {
         if (!this.deps.clips) return null;
@@ -176,20 +184,26 @@ export class AlertService {
 
   /** Timer entry point: closes alerts whose quiet period has passed (also when frames stopped coming). */
   tick(): Promise<void> {
-    return this.enqueue(async () => {
-      const now = this.deps.clock.now();
-      for (const g of this.groups.values()) {
-        const r = tick(g.state, now, this.deps.alerting);
-        g.state = r.state;
-        for (const a of r.actions) await this.apply(g, a, null, null, null);
-      }
-    });
+    const cameras = new Set([...this.groups.keys()].map((k) => k.slice(0, k.indexOf('|'))));
+    return Promise.all(
+      [...cameras].map((cameraId) =>
+        this.enqueue(cameraId, async () => {
+          const now = this.deps.clock.now();
+          for (const [key, g] of this.groups) {
+            if (!key.startsWith(`${cameraId}|`)) continue;
+            const r = tick(g.state, now, this.deps.alerting);
+            g.state = r.state;
+            for (const a of r.actions) await this.apply(g, a, null, null, null);
+          }
+        }),
+      ),
+    ).then(() => undefined);
   }
 
-  /** Resolves when all queued alert work, including background clip encoding, is done. */
+  /** Resolves when all queued alert work, including background clip encoding and snapshots, is done. */
   async idle(): Promise<void> {
     while (true) {
-      await this.chain;
+      await Promise.all([...this.chains.values()]);
       if (this.background.size === 0) return;
       await Promise.all([...this.background]);
     }
@@ -234,12 +248,59 @@ export class AlertService {
     return r;
   }
 
-  private enqueue(job: () => Promise<void>): Promise<void> {
-    const p = this.chain.then(job).catch((e: unknown) => {
-      this.deps.log.error({ err: e instanceof Error ? e.message : String(e) }, 'alert update failed');
+  /** Appends a job to the camera's chain; a failing job is logged and does not stop the chain. */
+  private enqueue(cameraId: string, job: () => Promise<void>): Promise<void> {
+    const p = (this.chains.get(cameraId) ?? Promise.resolve()).then(job).catch((e: unknown) => {
+      this.deps.log.error(
+        { cameraId, err: e instanceof Error ? e.message : String(e) },
+        'alert update failed',
+      );
     });
-    this.chain = p;
+    this.chains.set(cameraId, p);
+    // Forget a settled chain so cameras that left do not keep an entry.
+    void p.then(() => {
+      if (this.chains.get(cameraId) === p) this.chains.delete(cameraId);
+    });
     return p;
+  }
+
+  /** Tracks a background promise for {@link idle}. */
+  private track(p: Promise<void>): void {
+    const q = p.finally(() => this.background.delete(q));
+    this.background.add(q);
+  }
+
+  /**
+   * Re-renders an alert's snapshots for a new peak outside the camera's chain: the alert event does not wait
+   * for two JPEG encodes. Renders of one alert never overlap and coalesce (only the latest waiting peak is
+   * drawn), so the stored snapshot is always the latest peak's.
+   */
+  private refreshSnapshot(alertId: string, image: RgbImage, box: Box, type: DetectionType): void {
+    this.pendingSnapshots.set(alertId, { image, box, type });
+    if (this.renderingSnapshots.has(alertId)) return;
+    this.renderingSnapshots.add(alertId);
+    const { evidence } = this.deps;
+    const run = async (): Promise<void> => {
+      for (let next = this.pendingSnapshots.get(alertId); next; next = this.pendingSnapshots.get(alertId)) {
+        this.pendingSnapshots.delete(alertId);
+        const [boxed, clean] = await Promise.all([
+          renderSnapshot(next.image, [{ box: next.box, type: next.type }]),
+          evidence.writeCleanSnapshot ? renderSnapshot(next.image, []) : null,
+        ]);
+        evidence.writeSnapshot(alertId, boxed);
+        if (clean) evidence.writeCleanSnapshot?.(alertId, clean);
+      }
+    };
+    this.track(
+      run()
+        .catch((e: unknown) => {
+          this.deps.log.error(
+            { alertId, err: e instanceof Error ? e.message : String(e) },
+            'snapshot rendering failed',
+          );
+        })
+        .finally(() => this.renderingSnapshots.delete(alertId)),
+    );
   }
 
   /** Bearing, ray and single-camera position of a box on a camera+preset. */
@@ -316,10 +377,12 @@ export class AlertService {
       }
       const id = randomUUID();
       const at = iso(action.at);
-      // Both renders at once (libuv pool): this runs inside the serial alert chain.
-      const [boxed, clean] = await Promise.all([
+      // The awaits come first (both renders at once on the libuv pool, the pre-roll JPEGs): everything after
+      // them — triangulation against other cameras' alerts, insert, publish — is one synchronous section.
+      const [boxed, clean, pre] = await Promise.all([
         renderSnapshot(frame.image, [{ box: action.box, type }]),
         evidence.writeCleanSnapshot ? renderSnapshot(frame.image, []) : null,
+        this.preRoll(frame.cameraId),
       ]);
       evidence.writeSnapshot(id, boxed);
       if (clean && evidence.writeCleanSnapshot) evidence.writeCleanSnapshot(id, clean);
@@ -344,7 +407,6 @@ export class AlertService {
         ...this.geoOf(frame.cameraId, frame.presetId, action.box, frame.image.width, frame.image.height),
       };
       alert = this.triangulateWith(alert);
-      const pre = await this.preRoll(frame.cameraId);
       const frames = clipFrame ? [...pre, clipFrame] : pre;
       g.alerts.set(action.trackId, { alertId: id, lastEventAt: action.at, frames, pre: pre.length });
       publish(store.insertAlert(alert, { at, kind: 'alert.opened', alert }));
@@ -392,12 +454,7 @@ export class AlertService {
         if (current.position?.method === 'triangulated')
           next = this.triangulateWith({ ...next, position: current.position });
         else next = this.triangulateWith(next);
-        const [boxed, clean] = await Promise.all([
-          renderSnapshot(frame.image, [{ box: action.box, type: current.type }]),
-          evidence.writeCleanSnapshot ? renderSnapshot(frame.image, []) : null,
-        ]);
-        evidence.writeSnapshot(current.id, boxed);
-        if (clean) evidence.writeCleanSnapshot?.(current.id, clean);
+        this.refreshSnapshot(current.id, frame.image, action.box, current.type);
       }
       const due = peak || action.at - t.lastEventAt >= (this.deps.updateEveryMs ?? 10_000);
       const e = store.updateAlert(
@@ -447,10 +504,11 @@ export class AlertService {
   private buildClip(alertId: string, frames: readonly ClipFrame[], announce: boolean): void {
     const { clips, evidence } = this.deps;
     if (!clips || !evidence.writeClip || frames.length === 0) return;
+    const cameraId = this.deps.store.getAlert(alertId)?.cameraId ?? '';
     const p = clips
       .encode(frames, this.deps.clipFps ?? 2)
       .then((mp4) =>
-        this.enqueue(() => {
+        this.enqueue(cameraId, () => {
           evidence.writeClip!(alertId, mp4);
           const a = this.deps.store.getAlert(alertId);
           if (a && a.clipUrl === undefined) {
@@ -470,9 +528,8 @@ export class AlertService {
           { alertId, err: e instanceof Error ? e.message : String(e) },
           'clip encoding failed',
         );
-      })
-      .finally(() => this.background.delete(p));
-    this.background.add(p);
+      });
+    this.track(p);
   }
 }
 

@@ -158,8 +158,13 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       cleanups.push(() => demo.stop());
       if (port !== config.demo.rtspPort) {
         const from = `rtsp://127.0.0.1:${config.demo.rtspPort}/`;
-        toRuntime = (c) =>
-          c.url.startsWith(from) ? { ...c, url: `rtsp://127.0.0.1:${port}/${c.url.slice(from.length)}` } : c;
+        const move = (u: string) =>
+          u.startsWith(from) ? `rtsp://127.0.0.1:${port}/${u.slice(from.length)}` : u;
+        toRuntime = (c) => ({
+          ...c,
+          url: move(c.url),
+          ...(c.detectUrl ? { detectUrl: move(c.detectUrl) } : {}),
+        });
       }
     }
     // The running cameras (camera admin replaces, adds and removes entries live).

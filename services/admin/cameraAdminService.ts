@@ -90,6 +90,7 @@ export type LiveChange = 'none' | 'config' | 'restart' | 'start' | 'stop' | 'rem
 function captureView(c: CameraConfig): unknown {
   return {
     url: c.url,
+    detectUrl: c.detectUrl ?? null,
     auth: c.auth ?? null,
     sampleIntervalMs: c.sampleIntervalMs,
     decodeMode: c.decodeMode,

@@ -22,4 +22,15 @@ describe('camera credentials', () => {
     expect(() => resolveCameraUrl(cam, {})).toThrow('environment variable CAM_PW');
     expect(resolveCameraUrl({ id: 'c2', url: 'rtsp://h/y' })).toBe('rtsp://h/y');
   });
+  it('gives the sampling ffmpeg the detect sub-stream when configured (same credentials), the live view the main stream', () => {
+    const cam = {
+      id: 'c3',
+      url: 'rtsp://h/Streaming/101',
+      detectUrl: 'rtsp://h/Streaming/102',
+      auth: { username: 'u', password: 'p' },
+    };
+    expect(resolveCameraUrl(cam, {}, 'detect')).toBe('rtsp://u:p@h/Streaming/102');
+    expect(resolveCameraUrl(cam, {})).toBe('rtsp://u:p@h/Streaming/101');
+    expect(resolveCameraUrl({ id: 'c4', url: 'rtsp://h/a' }, {}, 'detect')).toBe('rtsp://h/a');
+  });
 });

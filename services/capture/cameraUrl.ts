@@ -19,7 +19,8 @@ export function withCredentials(url: string, username: string, password: string)
 }
 
 /**
- * Resolves the URL ffmpeg is given for a camera: the configured URL, plus credentials from `auth`
+ * Resolves the URL ffmpeg is given for a camera: the configured URL (`stream` `main`: `url`, for the live view;
+ * `detect`: `detectUrl` when set, else `url`, for the sampling ffmpeg), plus credentials from `auth`
  * (password from the config or from the environment variable `auth.passwordEnv`).
  * @throws Error naming the variable when `passwordEnv` is unset (message contains no secret).
  */
@@ -27,15 +28,18 @@ export function resolveCameraUrl(
   cam: {
     id: string;
     url: string;
+    detectUrl?: string | undefined;
     auth?: { username: string; password?: string | undefined; passwordEnv?: string | undefined } | undefined;
   },
   env: Record<string, string | undefined> = process.env,
+  stream: 'main' | 'detect' = 'main',
 ): string {
-  if (!cam.auth) return cam.url;
+  const url = stream === 'detect' ? (cam.detectUrl ?? cam.url) : cam.url;
+  if (!cam.auth) return url;
   const password = cam.auth.password ?? (cam.auth.passwordEnv ? env[cam.auth.passwordEnv] : undefined);
   if (password === undefined)
     throw new Error(
       `camera ${cam.id}: environment variable ${cam.auth.passwordEnv} (auth.passwordEnv) is not set`,
     );
-  return withCredentials(cam.url, cam.auth.username, password);
+  return withCredentials(url, cam.auth.username, password);
 }

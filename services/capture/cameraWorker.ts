@@ -158,7 +158,7 @@ export class CameraWorker {
     const gen = this.generation;
     let url: string;
     try {
-      url = resolveCameraUrl(this.camera);
+      url = resolveCameraUrl(this.camera, process.env, 'detect');
     } catch (e) {
       this.setStatus('offline', (e as Error).message);
       this.scheduleRestart();

@@ -96,6 +96,13 @@ export const CameraFields = z
     name: z.string().min(1),
     url: RtspUrl,
     /**
+     * Optional sub-stream used for analysis (Frigate's `detect` role): when set, the sampling ffmpeg reads this
+     * stream and the live view keeps `url` (the main stream). A camera's 704×576 or 1280×720 sub-stream costs
+     * a fraction of the main stream's keyframe decode (the decode cost grows with the pixel count) while the
+     * smoke model only uses 640×480; same credentials (`auth`) as `url`.
+     */
+    detectUrl: RtspUrl.optional(),
+    /**
      * Credentials kept out of the URL (recommended): the service inserts them percent-encoded, so any
      * character works. `passwordEnv` names an environment variable holding the password.
      */

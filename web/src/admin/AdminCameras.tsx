@@ -14,6 +14,7 @@ interface FormState {
   id: string;
   name: string;
   url: string;
+  detectUrl: string;
   channel: 'thermal' | 'visible';
   enabled: boolean;
   detectors: DetectionType[];
@@ -36,6 +37,7 @@ const EMPTY: FormState = {
   id: '',
   name: '',
   url: 'rtsp://',
+  detectUrl: '',
   channel: 'visible',
   enabled: true,
   detectors: ['smoke'],
@@ -62,6 +64,7 @@ function formOf(c: AdminCamera): FormState {
     id: c.id,
     name: c.name,
     url: c.url,
+    detectUrl: c.detectUrl ?? '',
     channel: c.channel,
     enabled: c.enabled,
     detectors: c.detectors,
@@ -110,6 +113,7 @@ function bodyOf(f: FormState, current: AdminCamera | null): CameraInput {
     id: f.id.trim(),
     name: f.name.trim(),
     url: f.url.trim(),
+    ...(f.detectUrl.trim() !== '' ? { detectUrl: f.detectUrl.trim() } : {}),
     channel: f.channel,
     enabled: f.enabled,
     detectors: f.detectors,
@@ -235,6 +239,7 @@ function CameraForm({
         {text('id', t('adminCam.f.id'), 'id', current ? { readOnly: true } : {})}
         {text('name', t('adminCam.f.name'), 'name')}
         {text('url', t('adminCam.f.url'), 'url', { className: 'wide' })}
+        {text('detectUrl', t('adminCam.f.detectUrl'), 'detectUrl', { className: 'wide' })}
         <label className="field">
           <span>{t('adminCam.f.channel')}</span>
           <select

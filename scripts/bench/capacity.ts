@@ -217,6 +217,11 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     { clip: visible, detectors: ['smoke'], frameNeeds: [smoke] },
     { clip: thermal, detectors: ['hotspot'], frameNeeds: [hotspot] },
   ];
+  // The same towers, the visible cameras analysed on a 1280×720 sub-stream (`detectUrl`), as Frigate advises
+  // for detection; the thermal cameras are unchanged (320×256 is their only stream).
+  const mixedSub: FleetGroup[] = o.quick
+    ? mixed
+    : [{ clip: realClip(90, 720), detectors: ['smoke'], frameNeeds: [smoke] }, mixed[1]!];
   const capture: FleetGroup[] = [{ clip, detectors: ['smoke'], frameNeeds: [smoke] }];
   type Plan = {
     name: string;
@@ -257,6 +262,13 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           detect: 'pool',
           groups: mixed,
           levels: [10, 20, 40, 60, 100],
+        },
+        {
+          name: 'towers (visible cameras analysed on a 720p sub-stream), keyframes, detection in worker pool',
+          mode: 'keyframes',
+          detect: 'pool',
+          groups: mixedSub,
+          levels: [40, 60, 80, 100],
         },
         {
           name: 'towers, full decode, detection in worker pool',
@@ -424,6 +436,8 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       `${thermal.description}, hotspot model at native size (1 tile). Detection → DetectLoop → AlertService ` +
       '(file evidence store, JPEG ring + ffmpeg clip encoder as in production) → socket.io server → one client ' +
       'in a worker thread.',
+    `- "towers (… 720p sub-stream)" series: the same fleet, the visible cameras' analysed stream (\`detectUrl\`) ` +
+      `being ${mixedSub[0]!.clip.description}; still scaled to 854×480 in ffmpeg for the smoke model.`,
     '- CPU split: "Node main thread" from `/proc/thread-self/stat` of the main thread (frame pipes, PPM parse, ' +
       'flat check, DetectLoop, alerts, sockets); "detect workers" = the worker threads\' own CPU ' +
       '(preprocessing + onnxruntime + decoding); "Node total" = `process.cpuUsage()` (adds the libuv pool: sharp ' +
@@ -440,7 +454,8 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     '',
     `Same-run ratios: towers keyframes/full decode = **${ratio(kPool, 'towers, full decode, detection in worker pool')}** cameras; ` +
       `worker pool/main thread = **${ratio(kPool, 'towers, keyframes, detection on the main thread (previous design)')}**; ` +
-      `capture only keyframes/full = **${ratio('keyframes, capture only', 'full decode, capture only')}**. Target: ≥ 100 towers-series cameras.`,
+      `capture only keyframes/full = **${ratio('keyframes, capture only', 'full decode, capture only')}**; ` +
+      `720p detect sub-stream/1080p main stream = **${ratio('towers (visible cameras analysed on a 720p sub-stream), keyframes, detection in worker pool', kPool)}**. Target: ≥ 100 towers-series cameras.`,
     '',
     table(head, rows),
   ].join('\n');

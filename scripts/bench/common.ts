@@ -288,9 +288,10 @@ export function syntheticClip(seconds = 90, size = '1920x1080'): BenchClip {
  * 25 fps with light temporal noise (a real sensor never sends two identical frames; without it the repeated
  * frames would be free to decode and flatter full decoding), GOP 50 (2 s). Cached.
  */
-export function realClip(seconds = 60): BenchClip {
+export function realClip(seconds = 60, height: 1080 | 720 = 1080): BenchClip {
   mkdirSync(CACHE_DIR, { recursive: true });
-  const file = path.join(CACHE_DIR, `hpwren-1080p-${seconds}s-g50-bf0.mp4`);
+  const width = height === 1080 ? 1920 : 1280;
+  const file = path.join(CACHE_DIR, `hpwren-${height}p-${seconds}s-g50-bf0.mp4`);
   const dir = path.join(REPO_ROOT, 'camera-config', 'demo', 'clips');
   const inputs = readdirSync(dir)
     .filter((f) => f.startsWith('hpwren-') && f.endsWith('.mp4'))
@@ -300,7 +301,7 @@ export function realClip(seconds = 60): BenchClip {
     const tmp = `${file}.part.mp4`;
     const n = inputs.length;
     const chains = inputs
-      .map((_, i) => `[${i}:v]scale=1920:1080:flags=bicubic,setsar=1,fps=25[v${i}]`)
+      .map((_, i) => `[${i}:v]scale=${width}:${height}:flags=bicubic,setsar=1,fps=25[v${i}]`)
       .join(';');
     const cat = `${inputs.map((_, i) => `[v${i}]`).join('')}concat=n=${n}:v=1:a=0,noise=alls=6:allf=t[out]`;
     ffmpeg([
@@ -330,10 +331,10 @@ export function realClip(seconds = 60): BenchClip {
     renameSync(tmp, file);
   }
   return {
-    name: 'real (HPWREN)',
+    name: height === 1080 ? 'real (HPWREN)' : 'real (HPWREN) 720p',
     file,
     seconds,
-    description: `HPWREN demo clips upscaled to 1920x1080, their 2 fps content repeated to 25 fps with temporal noise, libx264 veryfast, no B-frames, GOP 50 (2 s), ${seconds} s`,
+    description: `HPWREN demo clips upscaled to ${width}x${height}, their 2 fps content repeated to 25 fps with temporal noise, libx264 veryfast, no B-frames, GOP 50 (2 s), ${seconds} s`,
   };
 }
 

@@ -14,7 +14,7 @@ import { createCameraAdmin } from './admin/index.ts';
 import type { SampledFrame } from './capture/cameraWorker.ts';
 import { LiveViewHub } from './live/liveView.ts';
 import { CameraWorker, type WorkerStatus } from './capture/cameraWorker.ts';
-import { killAllChildrenSync } from './capture/processes.ts';
+import { acquireSpawnHost, killAllChildrenSync } from './capture/processes.ts';
 import { connectOnvifPtz } from './capture/ptz.ts';
 import { loadConfigDir } from './config/loadConfig.ts';
 import { startDemoRtspServer, type DemoRtspServer } from './demo/demoRtspServer.ts';
@@ -87,9 +87,14 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     'configuration loaded',
   );
 
+  // First, while this process is small: children are started from the spawn host from now on.
+  const releaseSpawnHost = await acquireSpawnHost().catch((e: unknown) => {
+    log.warn({ err: (e as Error).message }, 'spawn host unavailable: children are spawned directly');
+    return () => undefined;
+  });
   const store = openSqliteStore(path.join(opts.dataDir, 'towerwatch.sqlite'));
   const evidence = fileEvidenceStore(opts.dataDir);
-  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  const cleanups: (() => Promise<void> | void)[] = [releaseSpawnHost, () => store.close()];
   const stopAll = async () => {
     for (const c of cleanups.reverse()) {
       try {

@@ -440,7 +440,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       `being ${mixedSub[0]!.clip.description}; still scaled to 854×480 in ffmpeg for the smoke model.`,
     '- CPU split: "Node main thread" from `/proc/thread-self/stat` of the main thread (frame pipes, PPM parse, ' +
       'flat check, DetectLoop, alerts, sockets); "detect workers" = the worker threads\' own CPU ' +
-      '(preprocessing + onnxruntime + decoding); "Node total" = `process.cpuUsage()` (adds the libuv pool: sharp ' +
+      '(preprocessing + onnxruntime + decoding); "Node total" = `process.cpuUsage()` + the spawn host process (adds the libuv pool: sharp ' +
       'JPEG/resize, fs; and V8 GC threads). In the main-thread series inference is part of the main thread.',
     '- Projection column: all cores × 60 s / (CPU s per camera-minute measured in that row), TowerWatch alone and ' +
       'with the simulator; it ignores scheduling headroom and latency, so it is an upper bound, not a measurement.',

@@ -106,6 +106,28 @@ export function childrenOf(ppid: number): ProcStat[] {
   return out;
 }
 
+/** Every descendant of `pid` (children, grandchildren, …): capture ffmpegs are children of the spawn host. */
+export function descendantsOf(pid: number): ProcStat[] {
+  const all: ProcStat[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const st = readProcStat(Number(d));
+    if (st) all.push(st);
+  }
+  const out: ProcStat[] = [];
+  const parents = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all)
+      if (parents.has(p.ppid) && !parents.has(p.pid)) {
+        parents.add(p.pid);
+        out.push(p);
+        grew = true;
+      }
+  }
+  return out;
+}
+
 /** Proportional set size (shared libraries split between the processes mapping them), KiB; NaN if gone. */
 export function readPssKb(pid: number): number {
   try {

@@ -20,6 +20,7 @@ import { systemClock } from '../../services/util/clock.ts';
 import {
   childrenOf,
   CpuAccountant,
+  descendantsOf,
   log,
   machineCpu,
   mean,
@@ -151,7 +152,12 @@ function isCaptureFfmpeg(p: ProcStat): boolean {
 }
 
 export function captureFfmpegs(): ProcStat[] {
-  return childrenOf(process.pid).filter(isCaptureFfmpeg);
+  return descendantsOf(process.pid).filter(isCaptureFfmpeg);
+}
+
+/** TowerWatch's spawn host process (its CPU is TowerWatch's, counted into "Node total"). */
+function spawnHostProcs(): ProcStat[] {
+  return childrenOf(process.pid).filter((p) => readCmdline(p.pid).includes('spawnHost.cjs'));
 }
 
 /**
@@ -236,6 +242,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       throw new Error(`start-up took ${startupS} s: no time left in the ${clipSeconds} s clip`);
 
     const ffmpegAcc = new CpuAccountant(captureFfmpegs);
+    const hostAcc = new CpuAccountant(spawnHostProcs);
     const serverAcc = new CpuAccountant(() => {
       if (serverPid === undefined) return [];
       const s = readProcStat(serverPid);
@@ -250,6 +257,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     const nodeRss: number[] = [];
     const ws = Date.now();
     ffmpegAcc.start();
+    hostAcc.start();
     serverAcc.start();
     const before = o.detect?.loop ? [...frames.keys()].map((id) => o.detect!.loop.counts(id)) : [];
     await o.latency?.(); // events before the window are not counted
@@ -261,7 +269,9 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     const we = Date.now();
     const ffm = ffmpegAcc.stop();
     const srv = serverAcc.stop();
-    const nodeCpu = process.cpuUsage(nodeCpu0);
+    const hostCpuS = hostAcc.stop().cpuS;
+    const nodeCpu0End = process.cpuUsage(nodeCpu0);
+    const nodeCpu = { user: nodeCpu0End.user + hostCpuS * 1e6, system: nodeCpu0End.system };
     const latency = await o.latency?.();
     const mainCpuS = threadCpuSeconds() - main0;
     const inferCpuS = (o.pool?.workerCpuSeconds ?? 0) - infer0;

@@ -4,7 +4,7 @@
  * Prints a table per step and rewrites that step's section of BENCHMARKS.md (`--no-write` to skip).
  * Every step is bounded in time; the default `all` run takes several minutes on 2 cores.
  */
-import { killAllChildrenSync } from '../../services/capture/processes.ts';
+import { acquireSpawnHost, killAllChildrenSync } from '../../services/capture/processes.ts';
 import {
   BENCHMARKS_MD,
   log,
@@ -59,6 +59,9 @@ async function main(): Promise<void> {
     ...(levels ? { levels } : {}),
   };
   const failures: string[] = [];
+  // As in production (services/runtime.ts): children are started from the small spawn host, so spawning an
+  // ffmpeg never blocks this process's event loop for the fork of its large address space.
+  const releaseSpawnHost = await acquireSpawnHost();
   for (const name of steps) {
     const machine = machineDescription();
     const t0 = Date.now();
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
       process.stderr.write(`step ${name} failed: ${(e as Error).stack ?? String(e)}\n`);
     }
   }
+  releaseSpawnHost();
   if (failures.length > 0) {
     process.stderr.write(`failed steps: ${failures.join(', ')}\n`);
     process.exitCode = 1;

@@ -7,7 +7,7 @@
  * - restarts back off exponentially with jitter; the attempt counter resets after a frame arrives;
  * - one camera's failures never touch another camera: each worker has its own process and timers.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { SupervisedChild } from './processes.ts';
 import type { CameraStatus } from '../schemas/api.ts';
 import type { CameraConfig } from '../schemas/config.ts';
 import type { Clock } from '../util/clock.ts';
@@ -78,7 +78,7 @@ export interface CameraWorkerDeps {
 }
 
 export class CameraWorker {
-  private child: ChildProcess | null = null;
+  private child: SupervisedChild | null = null;
   private stopped = true;
   private attempt = 0;
   private seq = 0;

@@ -3,19 +3,74 @@
  * on Linux, under `setpriv --pdeathsig SIGKILL` so that it dies with TowerWatch even if TowerWatch is killed
  * with SIGKILL and cannot clean up.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { HostedChild, SpawnHost, type SupervisedChild } from './spawnHost.ts';
+
+export type { SupervisedChild } from './spawnHost.ts';
 
 const SETPRIV = '/usr/bin/setpriv';
 const hasSetpriv = process.platform === 'linux' && existsSync(SETPRIV);
 
 /** Every child started through {@link spawnSupervised} and not yet exited. */
-const live = new Set<ChildProcess>();
+const live = new Set<SupervisedChild>();
 
-/** Spawns `cmd args` in a new process group, tied to this process's life. */
-export function spawnSupervised(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+/** The process-wide spawn host, shared by every runtime/bench in this process (reference-counted). */
+let host: SpawnHost | null = null;
+let hostStart: Promise<SpawnHost> | null = null;
+let hostRefs = 0;
+
+/**
+ * Starts (or shares) the process-wide spawn host; every later {@link spawnSupervised} goes through it until the
+ * last holder releases it. Acquire it at start-up, while this process is still small: spawning directly from
+ * a large process blocks the event loop for the fork (see `spawnHost.cjs`).
+ * @returns the release function (idempotent).
+ * @throws Error when the host cannot be started (callers may go on spawning directly).
+ */
+export async function acquireSpawnHost(): Promise<() => void> {
+  hostRefs++;
+  try {
+    hostStart ??= SpawnHost.start();
+    host = await hostStart;
+  } catch (e) {
+    hostRefs--;
+    hostStart = null;
+    throw e;
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--hostRefs === 0) {
+      host?.close();
+      host = null;
+      hostStart = null;
+    }
+  };
+}
+
+type PipeOpt = 'ignore' | 'pipe';
+
+/**
+ * Spawns `cmd args` in a new process group, tied to this process's life (through the spawn host when one is
+ * installed and alive and stdin is ignored; other stdio set-ups are spawned directly).
+ */
+export function spawnSupervised(cmd: string, args: string[], opts: SpawnOptions = {}): SupervisedChild {
   const [file, argv] = hasSetpriv ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', cmd, ...args]] : [cmd, args];
-  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, detached: true });
+  const stdio = (opts.stdio ?? ['ignore', 'pipe', 'pipe']) as unknown;
+  const simple =
+    Array.isArray(stdio) &&
+    stdio.length === 3 &&
+    stdio[0] === 'ignore' &&
+    stdio.every((x) => x === 'ignore' || x === 'pipe');
+  const child: SupervisedChild =
+    host?.alive && simple
+      ? host.spawn(file, argv, {
+          stdio: stdio as ['ignore', PipeOpt, PipeOpt],
+          ...(typeof opts.cwd === 'string' ? { cwd: opts.cwd } : {}),
+          ...(opts.env ? { env: opts.env } : {}),
+        })
+      : spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, detached: true });
   live.add(child);
   child.once('exit', () => live.delete(child));
   child.once('error', () => live.delete(child));
@@ -23,7 +78,8 @@ export function spawnSupervised(cmd: string, args: string[], opts: SpawnOptions 
 }
 
 /** Sends `signal` to the child's process group; ignores a group that is already gone. */
-export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function signalGroup(child: SupervisedChild, signal: NodeJS.Signals): void {
+  if (child instanceof HostedChild) return child.signalGroup(signal);
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
@@ -35,9 +91,10 @@ export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 /**
  * Stops a child: SIGTERM to its group, SIGKILL after `graceMs`. Resolves when it has exited.
  */
-export function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
-    return Promise.resolve();
+export async function stopChild(child: SupervisedChild, graceMs = 2000): Promise<void> {
+  // A hosted child may not have its pid yet: wait for it (or for its spawn failure) first.
+  if (child instanceof HostedChild) await child.spawned();
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   return new Promise((resolve) => {
     const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
     child.once('exit', () => {

@@ -2,7 +2,8 @@
  * Adapter that runs the demo RTSP server (services/demo/rtsp_server.py, GStreamer) with one looping feeder per
  * demo stream. Used by `npm start` on the embedded default and by the medium/e2e tests.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import type { SupervisedChild } from '../capture/processes.ts';
 import path from 'node:path';
 import { buildLoopFeederArgs } from '../capture/ffmpegArgs.ts';
 import { spawnSupervised, stopChild } from '../capture/processes.ts';
@@ -74,7 +75,7 @@ export async function startDemoRtspServer(opts: {
     ],
   }));
   const script = path.join(import.meta.dirname, 'rtsp_server.py');
-  const child: ChildProcess = spawnSupervised(
+  const child: SupervisedChild = spawnSupervised(
     opts.python ?? '/usr/bin/python3',
     [script, JSON.stringify({ port: opts.port, auth: opts.auth ?? null, streams })],
     { stdio: ['pipe', 'pipe', 'pipe'] }, // stdin: control channel (switchClip)

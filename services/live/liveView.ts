@@ -4,7 +4,7 @@
  * viewers remain (the viewer sees "offline" meanwhile). Viewers talk to the socket.io namespace `/live`;
  * camera URLs and credentials stay on the server.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { SupervisedChild } from '../capture/processes.ts';
 import type { Namespace, Server as SocketServer } from 'socket.io';
 import { resolveCameraUrl } from '../capture/cameraUrl.ts';
 import { buildLiveArgs, type LiveProbe } from '../capture/ffmpegArgs.ts';
@@ -22,7 +22,7 @@ import { avcCodecString, Mp4BoxSplitter } from './fmp4.ts';
 
 interface Source {
   cam: CameraConfig;
-  child: ChildProcess | null;
+  child: SupervisedChild | null;
   init: { codec: string; data: Buffer } | null;
   viewers: Set<string>;
   state: LiveState;

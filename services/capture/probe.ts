@@ -2,7 +2,7 @@
  * Stream probing: which codec, what size, how far apart the keyframes are. The pure parts decide the decode
  * mode; `probeStream` is the ffprobe adapter.
  */
-import { execFile } from 'node:child_process';
+import { signalGroup, spawnSupervised } from './processes.ts';
 import type { DecodeMode } from './ffmpegArgs.ts';
 
 export interface StreamProbe {
@@ -89,21 +89,39 @@ export function buildProbeArgs(url: string, durationS: number, ioTimeoutMs = 500
  */
 export function probeStream(url: string, durationS: number, timeoutMs: number): Promise<StreamProbe> {
   return new Promise((resolve, reject) => {
-    execFile(
-      'ffprobe',
-      buildProbeArgs(url, durationS),
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        if (err) {
-          reject(new Error(stderr.trim().split('\n').slice(-2).join(' | ') || err.message));
-          return;
-        }
-        try {
-          resolve(parseProbeJson(stdout));
-        } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
-        }
-      },
-    );
+    // Through spawnSupervised (the spawn host when installed): a probe runs before every capture (re)start.
+    const child = spawnSupervised('ffprobe', buildProbeArgs(url, durationS));
+    const out: Buffer[] = [];
+    let size = 0;
+    let stderr = '';
+    let timedOut = false;
+    child.stdout?.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size <= 16 << 20) out.push(b);
+    });
+    child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      signalGroup(child, 'SIGKILL');
+    }, timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) {
+        const why = timedOut
+          ? `ffprobe timed out after ${timeoutMs} ms`
+          : `ffprobe exited with ${code ?? signal ?? 'unknown'}`;
+        reject(new Error(stderr.trim().split('\n').slice(-2).join(' | ') || why));
+        return;
+      }
+      try {
+        resolve(parseProbeJson(Buffer.concat(out).toString('utf8')));
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
   });
 }

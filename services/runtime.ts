@@ -243,7 +243,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       },
       clips: ffmpegClipEncoder(),
     });
-    const closed = alerts.closeStaleAlerts();
+    const closed = await alerts.closeStaleAlerts();
     if (closed > 0) log.info({ closed }, 'closed alerts left open by the previous run');
     detectLoop = new DetectLoop({ cameras: cameraById, detectors, alerts, log });
 
@@ -267,11 +267,10 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         },
         onStatus: (s) => {
           statusGauge.set({ camera: cam.id }, s.status === 'online' ? 1 : 0);
-          try {
-            publish(store.recordStatus(cameraHealth(cameraById.get(cam.id) ?? cam, s)));
-          } catch (e) {
-            clog.error({ err: (e as Error).message }, 'cannot record camera status');
-          }
+          store.recordStatus(cameraHealth(cameraById.get(cam.id) ?? cam, s)).then(
+            (e) => publish(e),
+            (e: unknown) => clog.error({ err: (e as Error).message }, 'cannot record camera status'),
+          );
         },
       });
       workers.set(cam.id, w);

@@ -47,12 +47,15 @@ function makeAlert(i: number, open: boolean, cameras: number): Alert {
   };
 }
 
-function timeRuns(runs: number, fn: () => number): { p50Ms: number; p95Ms: number; rows: number } {
+async function timeRuns(
+  runs: number,
+  fn: () => number | Promise<number>,
+): Promise<{ p50Ms: number; p95Ms: number; rows: number }> {
   const ms: number[] = [];
   let rows = 0;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    rows = fn();
+    rows = await fn();
     ms.push(performance.now() - t);
   }
   return { p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95), rows };
@@ -96,7 +99,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     while (performance.now() - t0 < insertBudgetMs) {
       for (const end = n + 100; n < end; n++) {
         const a = makeAlert(n, n % openEvery === 0, cameras);
-        store.insertAlert(a, {
+        await store.insertAlert(a, {
           at: a.firstSeenAt,
           kind: a.status === 'open' ? 'alert.opened' : 'alert.closed',
           alert: a,
@@ -111,7 +114,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     for (let k = 0; k < nUpd; k++) {
       const a = makeAlert(k * openEvery, true, cameras);
       const upd = { ...a, hits: a.hits + 1, lastSeenAt: new Date(T0 + k).toISOString() };
-      store.updateAlert(upd, null);
+      await store.updateAlert(upd, null);
     }
     const updS = (performance.now() - t1) / 1000;
 
@@ -119,15 +122,21 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     const q = [
       {
         name: "listAlerts({status:'open', limit:100}) (console queue)",
-        ...timeRuns(runs, () => store.listAlerts({ status: 'open', limit: 100 }).length),
+        ...(await timeRuns(
+          runs,
+          async () => (await store.listAlerts({ status: 'open', limit: 100 })).length,
+        )),
       },
       {
         name: 'listAlerts({limit:100}) (all, newest first)',
-        ...timeRuns(runs, () => store.listAlerts({ limit: 100 }).length),
+        ...(await timeRuns(runs, async () => (await store.listAlerts({ limit: 100 })).length)),
       },
       {
         name: "listAlerts({cameraId:'cam-7', limit:100})",
-        ...timeRuns(runs, () => store.listAlerts({ cameraId: 'cam-7', limit: 100 }).length),
+        ...(await timeRuns(
+          runs,
+          async () => (await store.listAlerts({ cameraId: 'cam-7', limit: 100 })).length,
+        )),
       },
     ].map((x) => ({ ...x, runs }));
     // Baseline: the same SQL and the same row decoding (JSON + zod), the index disabled with NOT INDEXED.
@@ -136,7 +145,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
       'SELECT body FROM alerts NOT INDEXED WHERE status = ? ORDER BY first_seen_at DESC LIMIT ?',
     );
     const baseRuns = o.quick ? 10 : 30;
-    const base = timeRuns(
+    const base = await timeRuns(
       baseRuns,
       () => scan.all('open', 100).map((r) => Alert.parse(JSON.parse(r.body))).length,
     );
@@ -213,7 +222,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     };
   } finally {
     ro?.close();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,8 @@
  * The runtime on PostgreSQL (`databaseUrl`, as `TOWERWATCH_DATABASE_URL` sets it): one demo thermal camera over
  * the real RTSP server, real ffmpeg and onnxruntime; the alert lands in PostgreSQL (a fresh schema, dropped
  * after), reaches a socket.io client through the event feed, is listed over REST, and is confirmed into a case
- * by the dispatch repository in the same schema. No SQLite file is created. Needs PostgreSQL on 127.0.0.1:5432
+ * by the dispatch repository in the same schema, whose audit chain the CLI verifies from the URL alone. No
+ * SQLite file is created. Needs PostgreSQL on 127.0.0.1:5432
  * (trust auth, database `test`; override with TOWERWATCH_TEST_PG_URL).
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access --
@@ -13,6 +14,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAuditVerify } from '../../services/dispatch/auditVerify.ts';
 import { TestClient } from '../../services/dispatch/testSupport.ts';
 import { REPO_ROOT, startTowerWatch, type Runtime } from '../../services/runtime.ts';
 import type { Alert, ServerEvent, ServerToClientEvents } from '../../services/schemas/api.ts';
@@ -127,5 +129,9 @@ describe('runtime on PostgreSQL', () => {
     expect(confirmed.status).toBe(201);
     const cases = await pool.query<{ id: string }>(`SELECT id FROM "${schema}".dispatch_cases`);
     expect(cases.rows.map((r) => r.id)).toEqual([confirmed.body.case.id]);
+    // The audit CLI finds the same database from TOWERWATCH_DATABASE_URL alone.
+    const audit = await runAuditVerify([], { TOWERWATCH_DATABASE_URL: `${PG_URL}?schema=${schema}` });
+    expect(audit).toMatchObject({ code: 0 });
+    expect(audit.out).toContain(`postgres schema ${schema}`);
   });
 });

@@ -207,7 +207,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
               `(${BENCH_PG_URL.replace(/\/\/[^@]*@/, '//')}), a throw-away schema, default synchronous_commit): ` +
               `**${postgres.alerts.toLocaleString('en')} alerts** (${postgres.openAlerts.toLocaleString('en')} open), ` +
               `pre-filled server-side with \`INSERT … SELECT generate_series\` (same columns and jsonb documents as ` +
-              `the store writes; ${fmt(postgres.fillS, 1)} s, then ANALYZE), then \`insertAlert\` (alert + event, one ` +
+              `the store writes, indexes rebuilt after the load by re-opening the store; ${fmt(postgres.fillS, 1)} s with the index rebuild and ANALYZE), then \`insertAlert\` (alert + event, one ` +
               'transaction holding the event advisory lock) awaited back-to-back for the same time budget: the ' +
               'sustained rate of one writer. Updates: `updateAlert` without event on open alerts inserted by the store.',
             '',

@@ -1,6 +1,7 @@
 /**
  * `npm start`: runs TowerWatch on the embedded default (demo site, SQLite under ./data) unless told otherwise.
- * Environment: TOWERWATCH_CONFIG_DIR, TOWERWATCH_DATA_DIR, TOWERWATCH_DEMO_RTSP_PORT, PORT, HOST, LOG_LEVEL.
+ * Environment: TOWERWATCH_CONFIG_DIR, TOWERWATCH_DATA_DIR, TOWERWATCH_DATABASE_URL (PostgreSQL instead of the
+ * embedded SQLite), TOWERWATCH_DEMO_RTSP_PORT, PORT, HOST, LOG_LEVEL.
  */
 import path from 'node:path';
 import { ConfigError } from './config/loadConfig.ts';
@@ -16,6 +17,7 @@ try {
     dataDir: path.resolve(env['TOWERWATCH_DATA_DIR'] ?? path.join(REPO_ROOT, 'data')),
     port: Number(env['PORT'] ?? 8080),
     host: env['HOST'] ?? '0.0.0.0',
+    ...(env['TOWERWATCH_DATABASE_URL'] ? { databaseUrl: env['TOWERWATCH_DATABASE_URL'] } : {}),
     ...(env['TOWERWATCH_DEMO_RTSP_PORT'] ? { demoRtspPort: Number(env['TOWERWATCH_DEMO_RTSP_PORT']) } : {}),
     log,
   });

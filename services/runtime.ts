@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { createApp } from './api/app.ts';
 import { createCameraAdmin } from './admin/index.ts';
@@ -29,8 +30,10 @@ import {
   type OutboundTransport,
 } from './dispatch/outbound.ts';
 import { createDispatch, socketRoomsFromCookie, type Dispatch } from './dispatch/index.ts';
+import type { DispatchRepository } from './dispatch/repository.ts';
 import type { CaseEvent } from './dispatch/schemas.ts';
 import { sweepEvidence } from './dispatch/retention.ts';
+import { pgDispatchRepository } from './dispatch/pgRepository.ts';
 import { sqliteDispatchRepository } from './dispatch/sqliteRepository.ts';
 import { DetectorPool } from './detect/detectorPool.ts';
 import { loadManifestModels } from './detect/onnxModel.ts';
@@ -42,6 +45,9 @@ import { buildMapData, mapTilesFromEnv } from './map/mapData.ts';
 import { fileEvidenceStore } from './events/evidenceStore.ts';
 import type { CameraHealth, HealthResponse, ServerEvent } from './schemas/api.ts';
 import type { CameraConfig, DetectionType, TowerWatchConfig } from './schemas/config.ts';
+import { storageBackend, type StorageBackend } from './store/database.ts';
+import { openPgStore } from './store/pgStore.ts';
+import type { Store } from './store/repository.ts';
 import { openSqliteStore } from './store/sqliteStore.ts';
 import { iso, systemClock, type Clock } from './util/clock.ts';
 import { createLogger, redactUrl, type Logger } from './util/logger.ts';
@@ -56,6 +62,12 @@ export interface RuntimeOptions {
   /** HTTP port; 0 = any free port. */
   port: number;
   host?: string;
+  /**
+   * `TOWERWATCH_DATABASE_URL` (main.ts passes the environment's): unset/empty → SQLite in `dataDir`;
+   * `postgres://…[?schema=name]` → PostgreSQL for the alert store and the dispatch repository
+   * (`store/database.ts`).
+   */
+  databaseUrl?: string;
   /** Start the built-in demo RTSP server when the config has a `demo` block (default true). */
   startDemo?: boolean;
   /** Override the demo RTSP port (tests run on a free port). Camera URLs on the config's port are rewritten. */
@@ -92,9 +104,15 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     log.warn({ err: (e as Error).message }, 'spawn host unavailable: children are spawned directly');
     return () => undefined;
   });
-  const store = openSqliteStore(path.join(opts.dataDir, 'towerwatch.sqlite'));
+  const backend = storageBackend(opts.databaseUrl);
+  const { store, pool } = await openStorage(backend, opts.dataDir, log);
   const evidence = fileEvidenceStore(opts.dataDir);
-  const cleanups: (() => Promise<void> | void)[] = [releaseSpawnHost, () => store.close()];
+  // Reverse order at stop: the pool ends after everything that uses it, the spawn host last.
+  const cleanups: (() => Promise<void> | void)[] = [
+    releaseSpawnHost,
+    ...(pool ? [() => pool.end()] : []),
+    () => store.close(),
+  ];
   const stopAll = async () => {
     for (const c of cleanups.reverse()) {
       try {
@@ -253,7 +271,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       },
       clips: ffmpegClipEncoder(),
     });
-    const closed = alerts.closeStaleAlerts();
+    const closed = await alerts.closeStaleAlerts();
     if (closed > 0) log.info({ closed }, 'closed alerts left open by the previous run');
     detectLoop = new DetectLoop({ cameras: cameraById, detectors, alerts, log });
 
@@ -277,11 +295,10 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         },
         onStatus: (s) => {
           statusGauge.set({ camera: cam.id }, s.status === 'online' ? 1 : 0);
-          try {
-            publish(store.recordStatus(cameraHealth(cameraById.get(cam.id) ?? cam, s)));
-          } catch (e) {
-            clog.error({ err: (e as Error).message }, 'cannot record camera status');
-          }
+          store.recordStatus(cameraHealth(cameraById.get(cam.id) ?? cam, s)).then(
+            (e) => publish(e),
+            (e: unknown) => clog.error({ err: (e as Error).message }, 'cannot record camera status'),
+          );
         },
       });
       workers.set(cam.id, w);
@@ -301,15 +318,21 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     let routingForMap: () => Parameters<typeof buildMapData>[2] = () => null;
     let adminRouter: ReturnType<typeof createCameraAdmin>['router'] | undefined;
     if (existsSync(dispatchDir)) {
-      // Its own connection: the dispatch repository's async transactions must not interleave with the alert
-      // store's synchronous ones on one connection.
-      const dispatchDb = new Database(path.join(opts.dataDir, 'towerwatch.sqlite'));
-      cleanups.push(() => void dispatchDb.close());
       const dispatchConfig = loadDispatchConfig(dispatchDir);
       // Read per request: the dispatch admin pages update this configuration object in place.
       routingForMap = () => ({ jurisdictions: dispatchConfig.jurisdictions, zones: dispatchConfig.zones });
       const outbound = outboundFromEnv(process.env);
-      const dispatchRepo = await sqliteDispatchRepository(dispatchDb);
+      let dispatchRepo: DispatchRepository;
+      if (backend.kind === 'postgres' && pool) {
+        // The same pool and schema as the alert store.
+        dispatchRepo = await pgDispatchRepository(pool, { schema: backend.schema });
+      } else {
+        // Its own connection: the dispatch repository's async transactions must not interleave with the alert
+        // store's synchronous ones on one connection.
+        const dispatchDb = new Database(path.join(opts.dataDir, 'towerwatch.sqlite'));
+        cleanups.push(() => void dispatchDb.close());
+        dispatchRepo = await sqliteDispatchRepository(dispatchDb);
+      }
       const d = createDispatch({
         ...(outbound ? { outbound: outboundMessages(outbound.config, clock) } : {}),
         repo: dispatchRepo,
@@ -512,3 +535,32 @@ export function outboundFromEnv(env: Record<string, string | undefined>): {
 
 /** Last-resort cleanup: no ffmpeg or RTSP server may outlive the process. */
 process.once('exit', killAllChildrenSync);
+
+/**
+ * Opens the alert store on the selected backend and logs which one (never the password). PostgreSQL: one pool
+ * (max 10 connections), shared with the dispatch repository; the caller ends it at stop.
+ */
+async function openStorage(
+  backend: StorageBackend,
+  dataDir: string,
+  log: Logger,
+): Promise<{ store: Store; pool: pg.Pool | null }> {
+  if (backend.kind === 'sqlite') {
+    const file = path.join(dataDir, 'towerwatch.sqlite');
+    log.info({ backend: 'sqlite', file }, 'storage: embedded SQLite');
+    return { store: openSqliteStore(file), pool: null };
+  }
+  const pool = new pg.Pool({ connectionString: backend.connectionString, max: 10 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (e) => log.error({ err: e.message }, 'PostgreSQL pool: idle client error'));
+  log.info(
+    { backend: 'postgres', database: backend.redacted, schema: backend.schema },
+    'storage: PostgreSQL',
+  );
+  try {
+    return { store: await openPgStore(pool, { schema: backend.schema }), pool };
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`cannot open PostgreSQL ${backend.redacted}: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -151,7 +151,7 @@ export async function withDetect<T>(
     eval: true,
     workerData: {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      lastEventId: store.lastEventId(),
+      lastEventId: await store.lastEventId(),
       client: createRequire(import.meta.url).resolve('socket.io-client'),
     },
   });
@@ -199,7 +199,7 @@ export async function withDetect<T>(
     await new Promise<void>((r) => void sockets.io.close(() => r()));
     await pool?.close();
     await Promise.all(local.map((m) => m.close()));
-    store.close();
+    await store.close();
     rmSync(dataDir, { recursive: true, force: true });
     void o;
   }

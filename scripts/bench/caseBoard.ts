@@ -3,8 +3,7 @@
  * PostgreSQL): the table pre-filled in bulk, the last 5 000 cases inserted through `commit({ insertCases })` in
  * batches of 1 000 (one transaction each; the measured rate), then
  * p50/p95 of the console's case-board queries (`listCases`, as `DispatchService.listCases` calls it) and of the
- * SLA ticker's `listCasesInStates`. The alert store itself is SQLite-only (services/store/), so PostgreSQL
- * figures exist for the dispatch side only.
+ * SLA ticker's `listCasesInStates`. (The alert store's PostgreSQL half is `alertStorePg.ts`.)
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';

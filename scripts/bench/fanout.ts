@@ -104,7 +104,7 @@ export async function benchFanout(o: BenchOptions): Promise<StepResult<FanoutDat
     workerData: {
       url,
       clients,
-      lastEventId: store.lastEventId(),
+      lastEventId: await store.lastEventId(),
       client: createRequire(import.meta.url).resolve('socket.io-client'),
     },
   });
@@ -126,7 +126,7 @@ export async function benchFanout(o: BenchOptions): Promise<StepResult<FanoutDat
     for (let i = 0; i < events; i++) {
       const a = alert(i, new Date().toISOString());
       const t = performance.timeOrigin + performance.now();
-      const e = store.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a });
+      const e = await store.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a });
       publish(e);
       sentAt.set(e.id, t);
       await sleep(everyMs);
@@ -197,6 +197,6 @@ export async function benchFanout(o: BenchOptions): Promise<StepResult<FanoutDat
     await worker.terminate();
     await io.close();
     server.close();
-    store.close();
+    await store.close();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Step 4 — SQLite store: sustained alert inserts (the production `insertAlert`: alert row + event row in one
- * transaction, WAL, synchronous=NORMAL, on a file in the OS temp dir) and the console's list query at a large
- * table, against the same SQL forced to a full scan (`NOT INDEXED`) on the same file in the same run.
+ * Step 4 — alert store: sustained alert inserts (the production `insertAlert`: alert row + event row in one
+ * transaction) and the console's list query at a large table, against the same SQL forced to a full scan, on
+ * SQLite (WAL, synchronous=NORMAL, a file in the OS temp dir; `NOT INDEXED` baseline) and on PostgreSQL
+ * (`alertStorePg.ts`: server-side fill, index scans off as the baseline); then the dispatch case board on both.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Alert } from '../../services/schemas/api.ts';
 import { openSqliteStore } from '../../services/store/sqliteStore.ts';
+import { benchPgAlertStore, type PgAlertStoreRow } from './alertStorePg.ts';
 import { BENCH_PG_URL, benchCaseBoard, type CaseBoardRow } from './caseBoard.ts';
 import { fmt, log, percentile, table, type BenchOptions, type StepResult } from './common.ts';
 
@@ -20,6 +22,8 @@ export interface StoreData {
   query: { name: string; runs: number; p50Ms: number; p95Ms: number; rows: number }[];
   /** Full-scan p95 / indexed p95 of the open-alerts query. */
   indexSpeedup: number;
+  /** The same alert-store measurement on PostgreSQL (`skipped` set when it could not be reached). */
+  postgres: PgAlertStoreRow;
   /** Case board on the dispatch repository, SQLite and PostgreSQL. */
   caseBoard: CaseBoardRow[];
 }
@@ -47,12 +51,15 @@ function makeAlert(i: number, open: boolean, cameras: number): Alert {
   };
 }
 
-function timeRuns(runs: number, fn: () => number): { p50Ms: number; p95Ms: number; rows: number } {
+async function timeRuns(
+  runs: number,
+  fn: () => number | Promise<number>,
+): Promise<{ p50Ms: number; p95Ms: number; rows: number }> {
   const ms: number[] = [];
   let rows = 0;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    rows = fn();
+    rows = await fn();
     ms.push(performance.now() - t);
   }
   return { p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95), rows };
@@ -96,7 +103,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     while (performance.now() - t0 < insertBudgetMs) {
       for (const end = n + 100; n < end; n++) {
         const a = makeAlert(n, n % openEvery === 0, cameras);
-        store.insertAlert(a, {
+        await store.insertAlert(a, {
           at: a.firstSeenAt,
           kind: a.status === 'open' ? 'alert.opened' : 'alert.closed',
           alert: a,
@@ -111,7 +118,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     for (let k = 0; k < nUpd; k++) {
       const a = makeAlert(k * openEvery, true, cameras);
       const upd = { ...a, hits: a.hits + 1, lastSeenAt: new Date(T0 + k).toISOString() };
-      store.updateAlert(upd, null);
+      await store.updateAlert(upd, null);
     }
     const updS = (performance.now() - t1) / 1000;
 
@@ -119,15 +126,21 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     const q = [
       {
         name: "listAlerts({status:'open', limit:100}) (console queue)",
-        ...timeRuns(runs, () => store.listAlerts({ status: 'open', limit: 100 }).length),
+        ...(await timeRuns(
+          runs,
+          async () => (await store.listAlerts({ status: 'open', limit: 100 })).length,
+        )),
       },
       {
         name: 'listAlerts({limit:100}) (all, newest first)',
-        ...timeRuns(runs, () => store.listAlerts({ limit: 100 }).length),
+        ...(await timeRuns(runs, async () => (await store.listAlerts({ limit: 100 })).length)),
       },
       {
         name: "listAlerts({cameraId:'cam-7', limit:100})",
-        ...timeRuns(runs, () => store.listAlerts({ cameraId: 'cam-7', limit: 100 }).length),
+        ...(await timeRuns(
+          runs,
+          async () => (await store.listAlerts({ cameraId: 'cam-7', limit: 100 })).length,
+        )),
       },
     ].map((x) => ({ ...x, runs }));
     // Baseline: the same SQL and the same row decoding (JSON + zod), the index disabled with NOT INDEXED.
@@ -136,7 +149,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
       'SELECT body FROM alerts NOT INDEXED WHERE status = ? ORDER BY first_seen_at DESC LIMIT ?',
     );
     const baseRuns = o.quick ? 10 : 30;
-    const base = timeRuns(
+    const base = await timeRuns(
       baseRuns,
       () => scan.all('open', 100).map((r) => Alert.parse(JSON.parse(r.body))).length,
     );
@@ -144,6 +157,14 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     const first = q[0]!;
     ro.close();
     ro = null;
+    const postgres = await benchPgAlertStore(o, {
+      target,
+      insertBudgetMs,
+      cameras,
+      openEvery,
+      t0: T0,
+      makeAlert,
+    });
     const caseBoard = await benchCaseBoard(o);
     const data: StoreData = {
       alerts: n,
@@ -152,6 +173,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
       updatesPerS: nUpd / Math.max(1e-9, updS),
       query: q,
       indexSpeedup: base.p95Ms / first.p95Ms,
+      postgres,
       caseBoard,
     };
     const md = [
@@ -178,14 +200,44 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
       '',
       `Index (status, first_seen_at DESC) vs full scan, p95 of the console queue query: **${fmt(data.indexSpeedup, 0)}×** faster.`,
       '',
+      ...(postgres.skipped
+        ? [`**PostgreSQL alert store**: skipped (${postgres.skipped}).`]
+        : [
+            `**PostgreSQL alert store** (\`services/store/pgStore.ts\`, PostgreSQL 15 on 127.0.0.1 ` +
+              `(${BENCH_PG_URL.replace(/\/\/[^@]*@/, '//')}), a throw-away schema, default synchronous_commit): ` +
+              `**${postgres.alerts.toLocaleString('en')} alerts** (${postgres.openAlerts.toLocaleString('en')} open), ` +
+              `pre-filled server-side with \`INSERT … SELECT generate_series\` (same columns and jsonb documents as ` +
+              `the store writes, indexes rebuilt after the load by re-opening the store; ${fmt(postgres.fillS, 1)} s with the index rebuild and ANALYZE), then \`insertAlert\` (alert + event, one ` +
+              'transaction holding the event advisory lock) awaited back-to-back for the same time budget: the ' +
+              'sustained rate of one writer. Updates: `updateAlert` without event on open alerts inserted by the store.',
+            '',
+            table(
+              ['operation', 'rate'],
+              [
+                [
+                  `insertAlert (alert + event, 1 transaction; ${postgres.alerts - target} inserts)`,
+                  `${fmt(postgres.insertsPerS, 0)} alerts/s`,
+                ],
+                [`updateAlert (no event)`, `${fmt(postgres.updatesPerS, 0)} updates/s`],
+              ],
+            ),
+            '',
+            table(
+              ['query through the store (rows decoded with zod)', 'runs', 'rows', 'p50 ms', 'p95 ms'],
+              postgres.query.map((x) => [x.name, x.runs, x.rows, fmt(x.p50Ms, 2), fmt(x.p95Ms, 2)]),
+            ),
+            '',
+            `Index (status, first_seen_at DESC) vs index scans off, p95 of the console queue query: ` +
+              `**${fmt(postgres.indexSpeedup, 0)}×** faster.`,
+          ]),
+      '',
       `**Case board** (dispatch repository, the same \`sqlDispatchRepository\` code on both backends): ` +
         `${caseBoard[0]?.cases.toLocaleString('en') ?? 0} cases (3/8 closed, 1/8 each verified, resolved, dispatched, ` +
         'accepted, new; 12 departments): pre-filled in bulk (same rows), the last 5 000 (quick: 1 000) inserted ' +
         'through `commit({ insertCases })` in batches of 1 000 (one transaction each: the insert rate), then the ' +
         'board queries; rows decoded with JSON.parse + zod. SQLite: ' +
         `file in the OS temp dir, WAL. PostgreSQL 15 on 127.0.0.1 (${BENCH_PG_URL.replace(/\/\/[^@]*@/, '//')}), a ` +
-        'throw-away schema. The alert store is SQLite-only (services/store/), so PostgreSQL figures are for the ' +
-        'dispatch side.',
+        'throw-away schema.',
       '',
       table(
         ['backend', 'cases', 'insert cases/s', 'query', 'runs', 'rows', 'p50 ms', 'p95 ms'],
@@ -213,7 +265,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     };
   } finally {
     ro?.close();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

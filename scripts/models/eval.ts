@@ -74,9 +74,9 @@ async function latency(file: string, type: DetectionType, det: Detector): Promis
     loop.push(f);
     await loop.drain();
   }
-  const opened = store.listAlerts({ limit: 100 });
+  const opened = await store.listAlerts({ limit: 100 });
   const first = opened.map((a) => Date.parse(a.firstSeenAt)).sort((a, b) => a - b)[0];
-  store.close();
+  await store.close();
   return `${frames.length} samples (${((frames.length * INTERVAL_MS) / 1000).toFixed(0)} s), alerts ${opened.length}, first alert at ${first === undefined ? '—' : `${(first / 1000).toFixed(0)} s`}`;
 }
 

@@ -68,7 +68,7 @@ beforeAll(async () => {
   const dispatch = createDispatch({
     repo,
     config,
-    alerts: { getAlert: () => null },
+    alerts: { getAlert: () => Promise.resolve(null) },
     dataDir: dir,
     clock,
     log: silentLogger(),

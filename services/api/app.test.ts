@@ -48,8 +48,8 @@ async function setup() {
     void io.close();
     server.close();
   });
-  const add = (a: Alert) =>
-    publish(store.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a }));
+  const add = async (a: Alert) =>
+    publish(await store.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a }));
   return { base, add, store };
 }
 
@@ -69,8 +69,8 @@ function connect(base: string, lastEventId: number) {
 describe('createApp HTTP', () => {
   it('lists alerts newest first, filters by status and validates the query', async () => {
     const { base, add } = await setup();
-    add(alert('a1', '2026-01-01T00:00:00.000Z'));
-    add(alert('a2', '2026-01-01T00:05:00.000Z'));
+    await add(alert('a1', '2026-01-01T00:00:00.000Z'));
+    await add(alert('a2', '2026-01-01T00:05:00.000Z'));
     const res = await fetch(`${base}/api/alerts?status=open`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { alerts: Alert[] };
@@ -83,7 +83,7 @@ describe('createApp HTTP', () => {
 
   it('serves snapshots and 404s unknown alerts and endpoints as JSON', async () => {
     const { base, add } = await setup();
-    add(alert('a1', '2026-01-01T00:00:00.000Z'));
+    await add(alert('a1', '2026-01-01T00:00:00.000Z'));
     const snap = await fetch(`${base}/api/alerts/a1/snapshot.jpg`);
     expect(snap.headers.get('content-type')).toBe('image/jpeg');
     expect((await fetch(`${base}/api/alerts/nope`)).status).toBe(404);
@@ -96,11 +96,11 @@ describe('createApp HTTP', () => {
 describe('socket replay', () => {
   it('replays missed events once, then delivers live ones in order', async () => {
     const { base, add } = await setup();
-    add(alert('a1', '2026-01-01T00:00:00.000Z'));
-    add(alert('a2', '2026-01-01T00:01:00.000Z'));
+    await add(alert('a1', '2026-01-01T00:00:00.000Z'));
+    await add(alert('a2', '2026-01-01T00:01:00.000Z'));
     const c = connect(base, 1);
     expect(await c.done).toEqual({ lastEventId: 2, replayed: 1 });
-    add(alert('a3', '2026-01-01T00:02:00.000Z'));
+    await add(alert('a3', '2026-01-01T00:02:00.000Z'));
     await expect.poll(() => c.received.length).toBe(2);
     expect(c.received.map((e) => e.id)).toEqual([2, 3]);
     const fresh = connect(base, 0);
@@ -110,7 +110,7 @@ describe('socket replay', () => {
 
   it('treats malformed auth as a client without history', async () => {
     const { base, add } = await setup();
-    add(alert('a1', '2026-01-01T00:00:00.000Z'));
+    await add(alert('a1', '2026-01-01T00:00:00.000Z'));
     const c = connect(base, -5);
     expect((await c.done).replayed).toBe(1);
   });

@@ -22,6 +22,7 @@ import { CASE_SOCKET_EVENT, type CaseEvent } from '../dispatch/schemas.ts';
 import type { EvidenceStore } from '../events/evidenceStore.ts';
 import type { AlertRepository, CameraStatusRepository, EventRepository } from '../store/repository.ts';
 import type { Logger } from '../util/logger.ts';
+import { createEventFeed } from './eventFeed.ts';
 
 export interface AppDeps {
   store: AlertRepository & EventRepository & CameraStatusRepository;
@@ -53,8 +54,6 @@ export interface App {
   };
 }
 
-/** Events sent per replay page. */
-const REPLAY_PAGE = 500;
 const LIVE_ROOM = 'live';
 
 class HttpError extends Error {
@@ -81,20 +80,21 @@ export function createApp(deps: AppDeps): App {
     res.json({ cameras: deps.cameras() });
   });
 
-  app.get('/api/cameras/:id/status-history', (req, res) => {
+  // Async handlers: express 5 passes a rejected promise to the error handler.
+  app.get('/api/cameras/:id/status-history', async (req, res) => {
     const id = req.params['id'] ?? '';
     if (!deps.cameras().some((c) => c.id === id)) throw new HttpError(404, 'not_found', 'camera not found');
-    res.json({ changes: deps.store.statusHistory(id, 200) });
+    res.json({ changes: await deps.store.statusHistory(id, 200) });
   });
 
-  app.get('/api/alerts', (req, res) => {
+  app.get('/api/alerts', async (req, res) => {
     const q = AlertListQuery.safeParse(req.query);
     if (!q.success) throw new HttpError(400, 'bad_query', 'invalid query', q.error.issues);
-    res.json({ alerts: deps.store.listAlerts(q.data) });
+    res.json({ alerts: await deps.store.listAlerts(q.data) });
   });
 
-  app.get('/api/alerts/:id', (req, res) => {
-    const a = deps.store.getAlert(req.params['id'] ?? '');
+  app.get('/api/alerts/:id', async (req, res) => {
+    const a = await deps.store.getAlert(req.params['id'] ?? '');
     if (!a) throw new HttpError(404, 'not_found', 'alert not found');
     res.json(a);
   });
@@ -162,12 +162,19 @@ export function createApp(deps: AppDeps): App {
     app,
     attach: (server) => {
       const io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false });
+      // Live events in id order; replay then live, each event exactly once (see eventFeed.ts).
+      const feed = createEventFeed({
+        store: deps.store,
+        emitLive: (e) => void io.to(LIVE_ROOM).emit('event', e),
+        log: deps.log,
+      });
       io.on('connection', (socket) => {
         const auth = SocketAuth.safeParse(socket.handshake.auth ?? {});
-        let cursor = auth.success ? (auth.data.lastEventId ?? 0) : 0;
+        const cursor = auth.success ? (auth.data.lastEventId ?? 0) : 0;
         // Case rooms first (role/department from the session cookie), so no case event falls between the
-        // replay and the rooms. Then replay synchronously (the store is synchronous) and only then join the
-        // live room: no event can be published in between, so each event is delivered exactly once, in order.
+        // replay and the rooms. Then replay and join the live room at the moment the replay has caught up with
+        // it (the feed guarantees nothing is emitted in between): each event is delivered exactly once, in
+        // order, and `replay.done` is sent in the same tick as the join.
         const rooms = deps.dispatch
           ? deps.dispatch.socketRooms(socket.handshake.headers.cookie).catch((e: unknown) => {
               deps.log.warn(
@@ -177,24 +184,28 @@ export function createApp(deps: AppDeps): App {
               return [] as string[];
             })
           : Promise.resolve([] as string[]);
-        void rooms.then((r) => {
-          if (socket.disconnected) return;
-          if (r.length > 0) void socket.join(r);
-          let replayed = 0;
-          for (;;) {
-            const page = deps.store.eventsAfter(cursor, REPLAY_PAGE);
-            for (const e of page) socket.emit('event', e);
-            replayed += page.length;
-            if (page.length < REPLAY_PAGE) break;
-            cursor = page[page.length - 1]!.id;
-          }
-          void socket.join(LIVE_ROOM);
-          socket.emit('replay.done', { lastEventId: deps.store.lastEventId(), replayed });
-        });
+        void rooms
+          .then(async (r) => {
+            if (socket.disconnected) return;
+            if (r.length > 0) void socket.join(r);
+            await feed.replay(
+              cursor,
+              (e) => socket.emit('event', e),
+              (done) => {
+                void socket.join(LIVE_ROOM);
+                socket.emit('replay.done', done);
+              },
+              () => socket.disconnected,
+            );
+          })
+          .catch((e: unknown) => {
+            deps.log.error({ err: e instanceof Error ? e.message : String(e) }, 'socket replay failed');
+            socket.disconnect(true);
+          });
       });
       return {
         io,
-        publish: (e) => void io.to(LIVE_ROOM).emit('event', e),
+        publish: (e) => feed.publish(e),
         publishCase: (room, e) => void io.to(room).emit(CASE_SOCKET_EVENT, e),
       };
     },

@@ -3,7 +3,8 @@
  *
  *   tsx services/dispatch/auditVerify.ts [--db <file.sqlite>] [--pg <postgres-url> [--schema <name>]]
  *
- * Default database: `$TOWERWATCH_DATA_DIR/towerwatch.sqlite` (`./data/towerwatch.sqlite`), opened read-only.
+ * Default database: the service's own — PostgreSQL when `TOWERWATCH_DATABASE_URL` is set (its `schema`
+ * parameter), else `$TOWERWATCH_DATA_DIR/towerwatch.sqlite` (`./data/towerwatch.sqlite`), opened read-only.
  * Exit status: 0 the chain verifies (prints the row count); 1 the chain is broken (prints the first bad row id
  * and what is wrong); 2 usage or database error.
  */
@@ -11,6 +12,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { storageBackend } from '../store/database.ts';
 import { verifyAuditChain, type AuditVerification } from './audit.ts';
 import { pgExecutor } from './pgRepository.ts';
 import { sqlDispatchRepository } from './sqlRepository.ts';
@@ -36,11 +38,17 @@ export async function runAuditVerify(
   let result: AuditVerification;
   let where: string;
   try {
-    if (args.pg) {
-      const pool = new pg.Pool({ connectionString: args.pg, max: 1 });
+    const fromEnv = args.pg || args.db ? null : storageBackend(env['TOWERWATCH_DATABASE_URL']);
+    const pgTarget = args.pg
+      ? { url: args.pg, schema: args.schema ?? 'public' }
+      : fromEnv?.kind === 'postgres'
+        ? { url: fromEnv.connectionString, schema: args.schema ?? fromEnv.schema }
+        : null;
+    if (pgTarget) {
+      const pool = new pg.Pool({ connectionString: pgTarget.url, max: 1 });
       try {
-        where = `postgres schema ${args.schema ?? 'public'}`;
-        result = await verifyAuditChain(sqlDispatchRepository(pgExecutor(pool, args.schema ?? 'public')));
+        where = `postgres schema ${pgTarget.schema}`;
+        result = await verifyAuditChain(sqlDispatchRepository(pgExecutor(pool, pgTarget.schema)));
       } finally {
         await pool.end();
       }

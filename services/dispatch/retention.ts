@@ -63,7 +63,7 @@ const ALERT_FILE = /^([A-Za-z0-9_-]{1,64})\.(jpg|clean\.jpg|mp4)$/;
 export async function sweepEvidence(deps: {
   dataDir: string;
   retentionDays: number;
-  getAlert: (id: string) => Alert | null;
+  getAlert: (id: string) => Promise<Alert | null>;
   repo: Pick<DispatchRepository, 'getCase' | 'listCasesInStates'>;
   clock: Clock;
   log: Logger;
@@ -79,7 +79,7 @@ export async function sweepEvidence(deps: {
     }
   };
   const alertIds = new Set(ls(evDir).flatMap((f) => ALERT_FILE.exec(f)?.[1] ?? []));
-  const alerts = [...alertIds].flatMap((id) => deps.getAlert(id) ?? []);
+  const alerts = (await Promise.all([...alertIds].map((id) => deps.getAlert(id)))).flatMap((a) => a ?? []);
   const openCases = await deps.repo.listCasesInStates([
     'new',
     'dispatched',

@@ -44,7 +44,7 @@ async function setup() {
   const alerts = new Map([['a1', makeAlert('a1', { cameraId: 'tower-02-thermal' })]]);
   const svc = new DispatchService({
     repo,
-    alerts: { getAlert: (id) => alerts.get(id) ?? null },
+    alerts: { getAlert: (id) => Promise.resolve(alerts.get(id) ?? null) },
     cameraGeo: (id) => DEMO_CAMERAS[id] ?? null,
     config: demoDispatchConfig(),
     evidence: fileCaseEvidenceStore(dir),

@@ -61,7 +61,7 @@ import { evaluateSla, policyFor } from './sla.ts';
 /** Read access to alerts (the alert store belongs to the capture/detect side). */
 export interface AlertLookup {
   /** The alert, or null when unknown. */
-  getAlert(id: string): Alert | null;
+  getAlert(id: string): Promise<Alert | null>;
 }
 
 /** Dependencies of {@link DispatchService}. */
@@ -174,8 +174,8 @@ export class DispatchService {
     return d;
   }
 
-  private getAlertOr404(id: string): Alert {
-    const a = this.deps.alerts.getAlert(id);
+  private async getAlertOr404(id: string): Promise<Alert> {
+    const a = await this.deps.alerts.getAlert(id);
     if (!a) throw new NotFoundError('alert');
     return a;
   }
@@ -202,7 +202,7 @@ export class DispatchService {
    */
   async confirmAlert(actor: Actor, alertId: string, body: ConfirmBody): Promise<Case> {
     assertRole(actor, STAFF_ROLES, 'confirm alerts');
-    const alert = this.getAlertOr404(alertId);
+    const alert = await this.getAlertOr404(alertId);
     await this.assertNotReviewed(alertId);
     const route = routeAlert(
       alert,
@@ -264,7 +264,7 @@ export class DispatchService {
    */
   async dismissAlert(actor: Actor, alertId: string, body: DismissBody): Promise<AlertReview> {
     assertRole(actor, STAFF_ROLES, 'dismiss alerts');
-    const alert = this.getAlertOr404(alertId);
+    const alert = await this.getAlertOr404(alertId);
     await this.assertNotReviewed(alertId);
     const at = this.now();
     const r = review(alert, 'dismissed', null, body.reason, body.note ?? null, actor.userId, at);
@@ -297,7 +297,7 @@ export class DispatchService {
    */
   async mergeAlert(actor: Actor, alertId: string, caseId: string): Promise<Case> {
     assertRole(actor, STAFF_ROLES, 'merge alerts');
-    const alert = this.getAlertOr404(alertId);
+    const alert = await this.getAlertOr404(alertId);
     const c = assertCanSee(actor, await this.deps.repo.getCase(caseId));
     if (!OPEN_STATES.has(c.state))
       throw new InvalidTransitionError(`cannot merge an alert into a case in state "${c.state}"`);

@@ -85,7 +85,7 @@ export async function startTestDispatchApp(opts: {
   const dispatch = createDispatch({
     repo,
     config,
-    alerts: { getAlert: (id) => alerts.get(id) ?? null },
+    alerts: { getAlert: (id) => Promise.resolve(alerts.get(id) ?? null) },
     dataDir: opts.dataDir,
     clock,
     log: silentLogger(),

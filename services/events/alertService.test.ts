@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, ServerEvent } from '../schemas/api.ts';
+import type { Store } from '../store/repository.ts';
 import { openSqliteStore } from '../store/sqliteStore.ts';
 import { destination, toEnu } from '../track/geo.ts';
 import { ManualClock } from '../util/clock.ts';
@@ -15,8 +16,22 @@ const th = { enter: 0.6, keep: 0.4 };
 const A = { lat: 30, lon: 120 };
 const B = destination(A, 90, 2000);
 
-function setup() {
-  const store = openSqliteStore(':memory:');
+/** Wraps a store so that every call resolves after a random 0–3 ms (an asynchronous database's round trips). */
+function slow(inner: Store, rnd: () => number): Store {
+  const delay = () => new Promise((r) => setTimeout(r, Math.floor(rnd() * 4)));
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(inner) as [string, (...a: unknown[]) => Promise<unknown>][])
+    out[k] = async (...a: unknown[]) => {
+      await delay();
+      const r = await f(...a);
+      await delay();
+      return r;
+    };
+  return out as unknown as Store;
+}
+
+function setup(wrap: (s: Store) => Store = (s) => s) {
+  const store = wrap(openSqliteStore(':memory:'));
   const files = new Map<string, Buffer>();
   const evidence: Required<EvidenceStore> = {
     writeSnapshot: (id, b) => void files.set(`${id}.jpg`, b),
@@ -72,8 +87,8 @@ describe('AlertService', () => {
     await frame('cam-a', 30);
     await frame('cam-a', 31, 0.5); // below enter, above keep: counted on the open track
     await svc.idle();
-    const [a] = store.listAlerts({ limit: 10 }) as [Alert];
-    expect(store.listAlerts({ limit: 10 })).toHaveLength(1);
+    const [a] = (await store.listAlerts({ limit: 10 })) as [Alert];
+    expect(await store.listAlerts({ limit: 10 })).toHaveLength(1);
     expect(a.hits).toBe(3);
     expect(a.bearingDeg).toBeCloseTo(45, 0);
     expect(a.ray?.from).toEqual(A);
@@ -86,7 +101,7 @@ describe('AlertService', () => {
     clock.advance(10_000);
     await svc.tick();
     await svc.idle();
-    expect(store.getAlert(a.id)?.status).toBe('closed');
+    expect((await store.getAlert(a.id))?.status).toBe('closed');
     expect(encoded[1]).toBe(4); // rebuilt at close with the frame seen while open
     expect(events.map((e) => e.kind)).toContain('alert.closed');
   });
@@ -106,7 +121,7 @@ describe('AlertService', () => {
         },
       ]);
     }
-    expect(store.listAlerts({ limit: 10 })).toHaveLength(2);
+    expect(await store.listAlerts({ limit: 10 })).toHaveLength(2);
   });
 
   it('one incident = one alert: a second track near an open alert joins it and keeps it open; a far one does not', async () => {
@@ -125,21 +140,21 @@ describe('AlertService', () => {
     // 0.1 × 800 px = 80 px between the boxes) is confirmed as its own track t2 and joins alert 1.
     await observe([100, 160]);
     await observe([100, 160]);
-    expect(store.listAlerts({ limit: 10 })).toHaveLength(1);
+    expect(await store.listAlerts({ limit: 10 })).toHaveLength(1);
     // t1's blob fades; t2 keeps the alert open past t1's quiet period (10 s).
     for (let i = 0; i < 7; i++) await observe([160]);
     await svc.idle();
-    const alerts = store.listAlerts({ limit: 10 });
+    const alerts = await store.listAlerts({ limit: 10 });
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.status).toBe('open');
     // A second fire far across the view (400 px) is another incident.
     await observe([160, 560]);
     await observe([160, 560]);
-    expect(store.listAlerts({ limit: 10 })).toHaveLength(2);
+    expect(await store.listAlerts({ limit: 10 })).toHaveLength(2);
     // Everything fades: both alerts close after the quiet period.
     for (let i = 0; i < 6; i++) await observe([]);
     await svc.idle();
-    expect(store.listAlerts({ limit: 10 }).map((a) => a.status)).toEqual(['closed', 'closed']);
+    expect((await store.listAlerts({ limit: 10 })).map((a) => a.status)).toEqual(['closed', 'closed']);
   });
 
   it('JPEG-encodes frames only for clips: none while quiet, the pre-roll once when an alert opens', async () => {
@@ -228,24 +243,19 @@ describe('AlertService', () => {
     release();
     await Promise.all([a1, a2]);
     await svc.idle();
-    expect(
-      store
-        .listOpenAlerts()
-        .map((a) => a.cameraId)
-        .sort(),
-    ).toEqual(['cam-a', 'cam-b']);
+    expect((await store.listOpenAlerts()).map((a) => a.cameraId).sort()).toEqual(['cam-a', 'cam-b']);
   });
 
   it('renders peak snapshots outside the chain, coalesced, ending with the latest peak', async () => {
     const { store, files, svc, frame } = setup();
     await frame('cam-a', 30, 0.7);
     await frame('cam-a', 30, 0.7); // opens
-    const id = store.listOpenAlerts()[0]!.id;
+    const id = (await store.listOpenAlerts())[0]!.id;
     const opened = files.get(`${id}.jpg`);
     await frame('cam-a', 32, 0.8); // new peaks, boxes move
     await frame('cam-a', 34, 0.95);
     await svc.idle();
-    const a = store.getAlert(id)!;
+    const a = (await store.getAlert(id))!;
     expect(a.peakScore).toBe(0.95);
     expect(a.box.x).toBe(34);
     const { renderSnapshot } = await import('./snapshot.ts');
@@ -262,13 +272,35 @@ describe('AlertService', () => {
     await frame('cam-b', 30);
     await frame('cam-b', 30);
     await svc.idle();
-    const alerts = store.listAlerts({ limit: 10 });
+    const alerts = await store.listAlerts({ limit: 10 });
     expect(alerts).toHaveLength(2);
     for (const a of alerts) {
       expect(a.position?.method).toBe('triangulated');
       const e = toEnu(A, a.position!);
       expect(e.x).toBeCloseTo(1000, -1);
       expect(e.y).toBeCloseTo(1000, -1);
+    }
+  });
+
+  it('with a slow asynchronous store, concurrent cameras lose no update of a triangulated pair, events in store order', async () => {
+    // Deterministic pseudo-random delays (LCG), several rounds: camera B's opening triangulates and rewrites
+    // camera A's alert while A's own (non-peak) update reads and writes it.
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 12; round++) {
+      const { store, events, svc, frame } = setup((s) => slow(s, rnd));
+      await frame('cam-a', 30);
+      await frame('cam-a', 30); // A's alert opens (hits 2)
+      await Promise.all([frame('cam-a', 30, 0.5), frame('cam-b', 30)]);
+      await Promise.all([frame('cam-a', 30, 0.5), frame('cam-b', 30)]); // B opens and triangulates with A
+      await svc.idle();
+      const alerts = await store.listAlerts({ limit: 10 });
+      expect(alerts).toHaveLength(2);
+      for (const a of alerts)
+        expect(a.position?.method, `round ${round}, ${a.cameraId}`).toBe('triangulated');
+      expect(alerts.find((x) => x.cameraId === 'cam-a')!.hits, `round ${round}`).toBe(4);
+      const ids = events.map((e) => e.id);
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
     }
   });
 });

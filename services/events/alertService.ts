@@ -23,6 +23,7 @@ import {
 import { detectionGeo, triangulate, type CameraGeo } from '../track/geo.ts';
 import { iso, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import { createMutex } from '../util/mutex.ts';
 import { appendCapped, FrameRing, type ClipEncoder, type ClipFrame } from './clip.ts';
 import type { EvidenceStore } from './evidenceStore.ts';
 import { renderSnapshot } from './snapshot.ts';
@@ -111,9 +112,17 @@ export class AlertService {
    * One serial chain per camera: a camera's frames, ticks and clip results are applied in order (store order =
    * event order per camera), while cameras proceed independently — one camera's JPEG or snapshot work never
    * delays another camera's alerts (a single service-wide chain was the fleet's latency bottleneck:
-   * BENCHMARKS.md). Cross-camera work (triangulation) runs in synchronous sections, so it never interleaves.
+   * BENCHMARKS.md).
    */
   private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * Alert store sections: every read-modify-write of alert rows (read → triangulate → insert/update → publish)
+   * holds this service-wide FIFO lock; renders, JPEGs and clips stay outside it. The store is asynchronous, so
+   * without it camera A's triangulation could write back a partner alert read before camera B's concurrent
+   * update of that alert (or B could write back its alert over A's triangulated position): a lost update. Inside
+   * a section the rows read are current, and events are published in store order.
+   */
+  private readonly storeSection = createMutex();
   private readonly background = new Set<Promise<void>>();
   /** Peak snapshots waiting to be rendered, latest per alert (renders run outside the chains, coalesced). */
   private readonly pendingSnapshots = new Map<string, { image: RgbImage; box: Box; type: DetectionType }>();
@@ -122,15 +131,17 @@ export class AlertService {
   constructor(private readonly deps: AlertServiceDeps) {}
 
   /** Closes alerts a previous run left open (their track state is gone). Call once at start-up. */
-  closeStaleAlerts(): number {
-    const open = this.deps.store.listOpenAlerts();
-    const at = iso(this.deps.clock.now());
-    for (const a of open) {
-      const closed: Alert = { ...a, status: 'closed', closedAt: at };
-      const e = this.deps.store.updateAlert(closed, { at, kind: 'alert.closed', alert: closed });
-      if (e) this.deps.publish(e);
-    }
-    return open.length;
+  closeStaleAlerts(): Promise<number> {
+    return this.storeSection(async () => {
+      const open = await this.deps.store.listOpenAlerts();
+      const at = iso(this.deps.clock.now());
+      for (const a of open) {
+        const closed: Alert = { ...a, status: 'closed', closedAt: at };
+        const e = await this.deps.store.updateAlert(closed, { at, kind: 'alert.closed', alert: closed });
+        if (e) this.deps.publish(e);
+      }
+      return open.length;
+    });
   }
 
   /**
@@ -318,15 +329,15 @@ export class AlertService {
   /**
    * Triangulates `a` against the other open alerts of its type on other cameras seen within the window; the
    * best pair (crossing angle closest to 90°) sets a `triangulated` position on both. Stores and publishes the
-   * partner's update; returns `a` with its position.
+   * partner's update; returns `a` with its position. Call inside {@link storeSection} (the partner is read there).
    */
-  private triangulateWith(a: Alert): Alert {
+  private async triangulateWith(a: Alert): Promise<Alert> {
     if (a.bearingDeg === undefined || !this.deps.cameraGeo) return a;
     const geoA = this.deps.cameraGeo(a.cameraId, a.presetId);
     if (!geoA?.location) return a;
     const window = this.deps.triangulationWindowMs ?? 120_000;
     let best: { other: Alert; pos: { lat: number; lon: number }; angle: number } | null = null;
-    for (const other of this.deps.store.listOpenAlerts()) {
+    for (const other of await this.deps.store.listOpenAlerts()) {
       if (
         other.id === a.id ||
         other.type !== a.type ||
@@ -346,7 +357,7 @@ export class AlertService {
     if (!best) return a;
     const position = { ...best.pos, method: 'triangulated' as const };
     const partner: Alert = { ...best.other, position };
-    const e = this.deps.store.updateAlert(partner, {
+    const e = await this.deps.store.updateAlert(partner, {
       at: iso(this.deps.clock.now()),
       kind: 'alert.updated',
       alert: partner,
@@ -364,7 +375,7 @@ export class AlertService {
   ): Promise<void> {
     const { store, publish, evidence } = this.deps;
     if (action.kind === 'open' && frame && type) {
-      const joined = this.incidentOf(g, action.box, frame.image.width, frame.image.height);
+      const joined = await this.incidentOf(g, action.box, frame.image.width, frame.image.height);
       if (joined) {
         // Same incident as an open alert: this track now keeps that alert alive and updates it.
         g.alerts.set(action.trackId, joined);
@@ -378,7 +389,7 @@ export class AlertService {
       const id = randomUUID();
       const at = iso(action.at);
       // The awaits come first (both renders at once on the libuv pool, the pre-roll JPEGs): everything after
-      // them — triangulation against other cameras' alerts, insert, publish — is one synchronous section.
+      // them — triangulation against other cameras' alerts, insert, publish — is one store section.
       const [boxed, clean, pre] = await Promise.all([
         renderSnapshot(frame.image, [{ box: action.box, type }]),
         evidence.writeCleanSnapshot ? renderSnapshot(frame.image, []) : null,
@@ -406,10 +417,12 @@ export class AlertService {
         ...(evidence.writeCleanSnapshot ? { cleanSnapshotUrl: `/api/alerts/${id}/clean.jpg` } : {}),
         ...this.geoOf(frame.cameraId, frame.presetId, action.box, frame.image.width, frame.image.height),
       };
-      alert = this.triangulateWith(alert);
       const frames = clipFrame ? [...pre, clipFrame] : pre;
-      g.alerts.set(action.trackId, { alertId: id, lastEventAt: action.at, frames, pre: pre.length });
-      publish(store.insertAlert(alert, { at, kind: 'alert.opened', alert }));
+      await this.storeSection(async () => {
+        alert = await this.triangulateWith(alert);
+        g.alerts.set(action.trackId, { alertId: id, lastEventAt: action.at, frames, pre: pre.length });
+        publish(await store.insertAlert(alert, { at, kind: 'alert.opened', alert }));
+      });
       this.deps.log.info(
         {
           cameraId: frame.cameraId,
@@ -421,11 +434,17 @@ export class AlertService {
         },
         'alert opened',
       );
-      this.buildClip(id, frames, true);
+      this.buildClip(id, frame.cameraId, frames, true);
       return;
     }
+    await this.storeSection(() => this.applyStored(g, action, frame));
+  }
+
+  /** The update/close part of {@link apply}: one store section (read the alert, modify, write, publish). */
+  private async applyStored(g: Group, action: ConfirmAction, frame: FrameInput | null): Promise<void> {
+    const { store, publish } = this.deps;
     const t = g.alerts.get(action.trackId);
-    const current = t ? store.getAlert(t.alertId) : null;
+    const current = t ? await store.getAlert(t.alertId) : null;
     if (!t || !current) return;
     if (action.kind === 'update' && frame) {
       // Peak against the alert's (several tracks may feed one alert), not only the track's own peak.
@@ -452,12 +471,12 @@ export class AlertService {
       };
       if (peak) {
         if (current.position?.method === 'triangulated')
-          next = this.triangulateWith({ ...next, position: current.position });
-        else next = this.triangulateWith(next);
+          next = await this.triangulateWith({ ...next, position: current.position });
+        else next = await this.triangulateWith(next);
         this.refreshSnapshot(current.id, frame.image, action.box, current.type);
       }
       const due = peak || action.at - t.lastEventAt >= (this.deps.updateEveryMs ?? 10_000);
-      const e = store.updateAlert(
+      const e = await store.updateAlert(
         next,
         due ? { at: next.lastSeenAt, kind: 'alert.updated', alert: next } : null,
       );
@@ -470,9 +489,11 @@ export class AlertService {
       // Another track of the same incident still feeds this alert: it stays open.
       if ([...g.alerts.values()].some((o) => o.alertId === t.alertId)) return;
       const closed: Alert = { ...current, status: 'closed', closedAt: iso(action.at) };
-      publish(store.updateAlert(closed, { at: closed.closedAt!, kind: 'alert.closed', alert: closed })!);
+      publish(
+        (await store.updateAlert(closed, { at: closed.closedAt!, kind: 'alert.closed', alert: closed }))!,
+      );
       this.deps.log.info({ cameraId: current.cameraId, alertId: current.id }, 'alert closed');
-      if (t.frames.length > 0) this.buildClip(current.id, t.frames, false);
+      if (t.frames.length > 0) this.buildClip(current.id, current.cameraId, t.frames, false);
     }
   }
 
@@ -480,11 +501,11 @@ export class AlertService {
    * The open alert of this group whose box is within the incident gate of `box` (frame px), nearest
    * first; null when none (see {@link AlertServiceDeps.incidentGateFraction}).
    */
-  private incidentOf(g: Group, box: Box, width: number, height: number): AlertRecord | null {
+  private async incidentOf(g: Group, box: Box, width: number, height: number): Promise<AlertRecord | null> {
     const gate = (this.deps.incidentGateFraction ?? 0.1) * Math.hypot(width, height);
     let best: { rec: AlertRecord; dist: number } | null = null;
     for (const rec of new Set(g.alerts.values())) {
-      const a = this.deps.store.getAlert(rec.alertId);
+      const a = await this.deps.store.getAlert(rec.alertId);
       if (!a || a.status !== 'open') continue;
       // The stored box is in the alert's frame size: scale it to this frame, then take the gap between the two
       // boxes (0 when they overlap), so a growing plume's large box joins the alert of its small first box.
@@ -501,26 +522,31 @@ export class AlertService {
   }
 
   /** Encodes the clip in the background; on success stores it and sets `clipUrl` (event only while open). */
-  private buildClip(alertId: string, frames: readonly ClipFrame[], announce: boolean): void {
+  private buildClip(
+    alertId: string,
+    cameraId: string,
+    frames: readonly ClipFrame[],
+    announce: boolean,
+  ): void {
     const { clips, evidence } = this.deps;
     if (!clips || !evidence.writeClip || frames.length === 0) return;
-    const cameraId = this.deps.store.getAlert(alertId)?.cameraId ?? '';
     const p = clips
       .encode(frames, this.deps.clipFps ?? 2)
       .then((mp4) =>
         this.enqueue(cameraId, () => {
           evidence.writeClip!(alertId, mp4);
-          const a = this.deps.store.getAlert(alertId);
-          if (a && a.clipUrl === undefined) {
-            const next: Alert = { ...a, clipUrl: `/api/alerts/${alertId}/clip.mp4` };
-            const ev =
-              announce && a.status === 'open'
-                ? { at: iso(this.deps.clock.now()), kind: 'alert.updated' as const, alert: next }
-                : null;
-            const e = this.deps.store.updateAlert(next, ev);
-            if (e) this.deps.publish(e);
-          }
-          return Promise.resolve();
+          return this.storeSection(async () => {
+            const a = await this.deps.store.getAlert(alertId);
+            if (a && a.clipUrl === undefined) {
+              const next: Alert = { ...a, clipUrl: `/api/alerts/${alertId}/clip.mp4` };
+              const ev =
+                announce && a.status === 'open'
+                  ? { at: iso(this.deps.clock.now()), kind: 'alert.updated' as const, alert: next }
+                  : null;
+              const e = await this.deps.store.updateAlert(next, ev);
+              if (e) this.deps.publish(e);
+            }
+          });
         }),
       )
       .catch((e: unknown) => {

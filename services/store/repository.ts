@@ -1,6 +1,14 @@
 /**
- * Storage interfaces. Services depend on these, never on a database driver. The SQLite implementation is the
- * embedded default; a PostgreSQL one implements the same interface.
+ * Storage interfaces. Services depend on these, never on a database driver. SQLite (`sqliteStore.ts`) is the
+ * embedded default, PostgreSQL (`pgStore.ts`) the city-scale one; one test suite runs against both
+ * (`test/medium/alertStore.test.ts`).
+ *
+ * Every method is asynchronous; a write resolves only after its transaction has committed. Event ids are
+ * assigned in commit order (SQLite: one writer; PostgreSQL: event-appending transactions serialise on an
+ * advisory lock), so a reader that sees event n has also seen every committed event below n: `eventsAfter` never
+ * skips an event that commits later. Ids may have gaps (a PostgreSQL transaction rolled back after taking one).
+ * Callers that read an alert, modify it and write it back must serialise those sections themselves
+ * (the AlertService does); `updateAlert` replaces the whole row.
  */
 import type { Alert, AlertListQuery, CameraHealth, CameraStatusChange, ServerEvent } from '../schemas/api.ts';
 
@@ -13,32 +21,33 @@ export type NewEvent = ServerEvent extends infer E
 
 export interface AlertRepository {
   /** Inserts an alert and appends its event in one transaction. @returns the stored event (with its id). */
-  insertAlert(alert: Alert, event: NewEvent): ServerEvent;
+  insertAlert(alert: Alert, event: NewEvent): Promise<ServerEvent>;
   /** Replaces a stored alert and appends its event (if any) in one transaction. */
-  updateAlert(alert: Alert, event: NewEvent | null): ServerEvent | null;
-  getAlert(id: string): Alert | null;
+  updateAlert(alert: Alert, event: NewEvent | null): Promise<ServerEvent | null>;
+  getAlert(id: string): Promise<Alert | null>;
   /** Newest first (by firstSeenAt). */
-  listAlerts(q: AlertListQuery): Alert[];
+  listAlerts(q: AlertListQuery): Promise<Alert[]>;
   /** Alerts still open (used at start-up to close those left open by a previous run). */
-  listOpenAlerts(): Alert[];
+  listOpenAlerts(): Promise<Alert[]>;
 }
 
 export interface EventRepository {
   /** Appends an event. @returns it with its id. */
-  appendEvent(event: NewEvent): ServerEvent;
+  appendEvent(event: NewEvent): Promise<ServerEvent>;
   /** Events with id > `afterId`, ascending, at most `limit`. */
-  eventsAfter(afterId: number, limit: number): ServerEvent[];
+  eventsAfter(afterId: number, limit: number): Promise<ServerEvent[]>;
   /** Highest event id, 0 when empty. */
-  lastEventId(): number;
+  lastEventId(): Promise<number>;
 }
 
 export interface CameraStatusRepository {
   /** Records a status change (history is kept) and appends the `camera.status` event. */
-  recordStatus(camera: CameraHealth): ServerEvent;
+  recordStatus(camera: CameraHealth): Promise<ServerEvent>;
   /** Status history of one camera, newest first. */
-  statusHistory(cameraId: string, limit: number): CameraStatusChange[];
+  statusHistory(cameraId: string, limit: number): Promise<CameraStatusChange[]>;
 }
 
 export interface Store extends AlertRepository, EventRepository, CameraStatusRepository {
-  close(): void;
+  /** Closes the store (a PostgreSQL store leaves a pool it was given open). */
+  close(): Promise<void>;
 }

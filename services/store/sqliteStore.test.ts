@@ -21,30 +21,32 @@ const alert = (id: string, firstSeenAt: string, status: Alert['status'] = 'open'
 });
 
 describe('SQLite store', () => {
-  it('stores alerts with their events and replays events after an id', () => {
+  it('stores alerts with their events and replays events after an id', async () => {
     const s = openSqliteStore(':memory:');
     const a = alert('a1', '2026-01-01T00:00:00.000Z');
-    const e1 = s.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a });
+    const e1 = await s.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a });
     const b = alert('a2', '2026-01-01T00:01:00.000Z');
-    const e2 = s.insertAlert(b, { at: b.firstSeenAt, kind: 'alert.opened', alert: b });
+    const e2 = await s.insertAlert(b, { at: b.firstSeenAt, kind: 'alert.opened', alert: b });
     const closed = { ...a, status: 'closed' as const, closedAt: '2026-01-01T00:02:00.000Z' };
-    const e3 = s.updateAlert(closed, { at: closed.closedAt, kind: 'alert.closed', alert: closed });
+    const e3 = await s.updateAlert(closed, { at: closed.closedAt, kind: 'alert.closed', alert: closed });
     expect([e1.id, e2.id, e3?.id]).toEqual([1, 2, 3]);
-    expect(s.eventsAfter(1, 10).map((e) => e.id)).toEqual([2, 3]);
-    expect(s.eventsAfter(0, 2).map((e) => e.kind)).toEqual(['alert.opened', 'alert.opened']);
-    expect(s.lastEventId()).toBe(3);
-    expect(s.listAlerts({ limit: 10 }).map((x) => x.id)).toEqual(['a2', 'a1']);
-    expect(s.listAlerts({ status: 'open', limit: 10 }).map((x) => x.id)).toEqual(['a2']);
-    expect(s.getAlert('a1')?.status).toBe('closed');
-    expect(s.listOpenAlerts().map((x) => x.id)).toEqual(['a2']);
+    expect((await s.eventsAfter(1, 10)).map((e) => e.id)).toEqual([2, 3]);
+    expect((await s.eventsAfter(0, 2)).map((e) => e.kind)).toEqual(['alert.opened', 'alert.opened']);
+    expect(await s.lastEventId()).toBe(3);
+    expect((await s.listAlerts({ limit: 10 })).map((x) => x.id)).toEqual(['a2', 'a1']);
+    expect((await s.listAlerts({ status: 'open', limit: 10 })).map((x) => x.id)).toEqual(['a2']);
+    expect((await s.getAlert('a1'))?.status).toBe('closed');
+    expect((await s.listOpenAlerts()).map((x) => x.id)).toEqual(['a2']);
   });
 
-  it('rolls back the alert when its event cannot be stored', () => {
+  it('rolls back the alert when its event cannot be stored', async () => {
     const s = openSqliteStore(':memory:');
     const a = alert('a1', '2026-01-01T00:00:00.000Z');
-    s.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a });
-    expect(() => s.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a })).toThrow(/UNIQUE/);
-    expect(s.lastEventId()).toBe(1);
-    expect(() => s.updateAlert(alert('missing', a.firstSeenAt), null)).toThrow(/not found/);
+    await s.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a });
+    await expect(s.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a })).rejects.toThrow(
+      /UNIQUE/,
+    );
+    expect(await s.lastEventId()).toBe(1);
+    await expect(s.updateAlert(alert('missing', a.firstSeenAt), null)).rejects.toThrow(/not found/);
   });
 });

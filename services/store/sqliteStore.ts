@@ -1,6 +1,8 @@
 /**
  * SQLite store (better-sqlite3): WAL journal, busy timeout, schema migrations by `user_version`.
- * All statements are synchronous; a method returns only after its transaction has committed.
+ * The driver is synchronous: each method runs its statements (one transaction for a write) when called and
+ * returns a promise already settled with the committed result, so the store has one writer and event ids are in
+ * commit order.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -92,53 +94,77 @@ export function openSqliteStore(file: string): Store {
   const row = (a: Alert) => ({ ...a, body: JSON.stringify(a) });
   const parseAlert = (body: string): Alert => Alert.parse(JSON.parse(body));
 
+  const insertTx = db.transaction((alert: Alert, event: NewEvent) => {
+    insAlert.run(row(alert));
+    return append(event);
+  });
+  const updateTx = db.transaction((alert: Alert, event: NewEvent | null) => {
+    const info = updAlert.run(row(alert));
+    if (info.changes !== 1) throw new Error(`alert ${alert.id} not found`);
+    return event ? append(event) : null;
+  });
+  const statusTx = db.transaction((c: CameraHealth) => {
+    insStatus.run(c.id, c.status, c.statusSince, c.lastError);
+    return append({ at: c.statusSince, kind: 'camera.status', camera: c });
+  });
+
+  // The statements run synchronously when a method is called; `settle` only turns the committed result into a
+  // promise and an exception into a rejection.
   return {
-    insertAlert: db.transaction((alert: Alert, event: NewEvent) => {
-      insAlert.run(row(alert));
-      return append(event);
-    }),
-    updateAlert: db.transaction((alert: Alert, event: NewEvent | null) => {
-      const info = updAlert.run(row(alert));
-      if (info.changes !== 1) throw new Error(`alert ${alert.id} not found`);
-      return event ? append(event) : null;
-    }),
-    getAlert: (id) => {
-      const r = getAlertStmt.get(id);
-      return r ? parseAlert(r.body) : null;
-    },
-    listAlerts: (q: AlertListQuery) => {
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      if (q.status) {
-        where.push('status = ?');
-        params.push(q.status);
-      }
-      if (q.cameraId) {
-        where.push('camera_id = ?');
-        params.push(q.cameraId);
-      }
-      const sql = `SELECT body FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY first_seen_at DESC LIMIT ?`;
-      return db
-        .prepare<(string | number)[], { body: string }>(sql)
-        .all(...params, q.limit)
-        .map((r) => parseAlert(r.body));
-    },
-    listOpenAlerts: () => openStmt.all().map((r) => parseAlert(r.body)),
-    appendEvent: (e) => append(e),
+    insertAlert: (alert, event) => settle(() => insertTx(alert, event)),
+    updateAlert: (alert, event) => settle(() => updateTx(alert, event)),
+    getAlert: (id) =>
+      settle(() => {
+        const r = getAlertStmt.get(id);
+        return r ? parseAlert(r.body) : null;
+      }),
+    listAlerts: (q: AlertListQuery) =>
+      settle(() => {
+        const where: string[] = [];
+        const params: (string | number)[] = [];
+        if (q.status) {
+          where.push('status = ?');
+          params.push(q.status);
+        }
+        if (q.cameraId) {
+          where.push('camera_id = ?');
+          params.push(q.cameraId);
+        }
+        const sql = `SELECT body FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY first_seen_at DESC LIMIT ?`;
+        return db
+          .prepare<(string | number)[], { body: string }>(sql)
+          .all(...params, q.limit)
+          .map((r) => parseAlert(r.body));
+      }),
+    listOpenAlerts: () => settle(() => openStmt.all().map((r) => parseAlert(r.body))),
+    appendEvent: (e) => settle(() => append(e)),
     eventsAfter: (afterId, limit) =>
-      afterStmt.all(afterId, limit).map((r) => ServerEvent.parse({ ...JSON.parse(r.body), id: r.id })),
-    lastEventId: () => lastStmt.get()?.id ?? 0,
-    recordStatus: db.transaction((c: CameraHealth) => {
-      insStatus.run(c.id, c.status, c.statusSince, c.lastError);
-      return append({ at: c.statusSince, kind: 'camera.status', camera: c });
-    }),
+      settle(() =>
+        afterStmt.all(afterId, limit).map((r) => ServerEvent.parse({ ...JSON.parse(r.body), id: r.id })),
+      ),
+    lastEventId: () => settle(() => lastStmt.get()?.id ?? 0),
+    recordStatus: (c) => settle(() => statusTx(c)),
     statusHistory: (cameraId, limit) =>
-      historyStmt.all(cameraId, limit).map((r) => ({
-        cameraId: r.camera_id,
-        status: CameraStatus.parse(r.status),
-        at: r.at,
-        lastError: r.last_error,
-      })),
-    close: () => db.close(),
+      settle(() =>
+        historyStmt.all(cameraId, limit).map((r) => ({
+          cameraId: r.camera_id,
+          status: CameraStatus.parse(r.status),
+          at: r.at,
+          lastError: r.last_error,
+        })),
+      ),
+    close: () =>
+      settle(() => {
+        db.close();
+      }),
   };
+}
+
+/** Runs `fn` now; its result (or exception) as a settled promise. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
 }

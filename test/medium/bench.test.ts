@@ -40,7 +40,7 @@ describe('bench --quick', () => {
     expect(captureFfmpegs()).toEqual([]);
   });
 
-  it('store: finite insert rate, the list query returns its page', async () => {
+  it('store: finite insert rates, the list queries return their page on SQLite and PostgreSQL', async () => {
     const r = await benchStore(o);
     expect(r.data.alerts).toBeGreaterThanOrEqual(5000);
     expect(Number.isFinite(r.data.insertsPerS) && r.data.insertsPerS > 0).toBe(true);
@@ -50,6 +50,16 @@ describe('bench --quick', () => {
       expect(Number.isFinite(q.p50Ms) && Number.isFinite(q.p95Ms)).toBe(true);
     }
     expect(Number.isFinite(r.data.indexSpeedup)).toBe(true);
+    // PostgreSQL alert store (CI starts PostgreSQL; a skip names its reason here).
+    const pgRow = r.data.postgres;
+    expect(pgRow.skipped).toBeUndefined();
+    expect(pgRow.alerts).toBeGreaterThan(5000);
+    expect(Number.isFinite(pgRow.insertsPerS) && pgRow.insertsPerS > 0).toBe(true);
+    for (const q of pgRow.query) {
+      expect(q.rows).toBe(100);
+      expect(Number.isFinite(q.p95Ms)).toBe(true);
+    }
+    expect(Number.isFinite(pgRow.indexSpeedup)).toBe(true);
   });
 
   it('fanout: every client receives every published alert', async () => {

@@ -66,7 +66,7 @@ describe('outbound delivery', () => {
     const config = { webhooks: [{ url, secret: 's3cret' }], mqtt: { topicPrefix: prefix } };
     const svc = new DispatchService({
       repo,
-      alerts: { getAlert: (id) => (id === 'a1' ? makeAlert('a1') : null) },
+      alerts: { getAlert: (id) => Promise.resolve(id === 'a1' ? makeAlert('a1') : null) },
       cameraGeo: (id) => DEMO_CAMERAS[id] ?? null,
       config: demoDispatchConfig(),
       evidence: fileCaseEvidenceStore(dir),

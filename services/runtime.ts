@@ -99,13 +99,17 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     'configuration loaded',
   );
 
+  // A bad TOWERWATCH_DATABASE_URL stops start-up before anything is started.
+  const backend = storageBackend(opts.databaseUrl);
   // First, while this process is small: children are started from the spawn host from now on.
   const releaseSpawnHost = await acquireSpawnHost().catch((e: unknown) => {
     log.warn({ err: (e as Error).message }, 'spawn host unavailable: children are spawned directly');
     return () => undefined;
   });
-  const backend = storageBackend(opts.databaseUrl);
-  const { store, pool } = await openStorage(backend, opts.dataDir, log);
+  const { store, pool } = await openStorage(backend, opts.dataDir, log).catch((e: unknown) => {
+    releaseSpawnHost(); // e.g. PostgreSQL unreachable: nothing else was started yet
+    throw e;
+  });
   const evidence = fileEvidenceStore(opts.dataDir);
   // Reverse order at stop: the pool ends after everything that uses it, the spawn host last.
   const cleanups: (() => Promise<void> | void)[] = [

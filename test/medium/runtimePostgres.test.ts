@@ -134,4 +134,22 @@ describe('runtime on PostgreSQL', () => {
     expect(audit).toMatchObject({ code: 0 });
     expect(audit.out).toContain(`postgres schema ${schema}`);
   });
+
+  it('refuses to start on an invalid or unreachable database URL, naming it without its password', async () => {
+    const base = {
+      configDir: path.join(dir, 'config'),
+      dataDir: path.join(dir, 'data2'),
+      port: 0,
+      log: silentLogger(),
+    };
+    await expect(startTowerWatch({ ...base, databaseUrl: 'mysql://u:hunter2@h/db' })).rejects.toThrow(
+      /invalid TOWERWATCH_DATABASE_URL: unsupported scheme/,
+    );
+    const err = await startTowerWatch({ ...base, databaseUrl: 'postgres://u:hunter2@127.0.0.1:1/db' }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/^cannot open PostgreSQL postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db/);
+    expect(err?.message).not.toContain('hunter2');
+  });
 });

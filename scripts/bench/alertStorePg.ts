@@ -62,7 +62,7 @@ function fillSql(schema: string, t0: number, cameras: number, openEvery: number)
               ${at(`${t0}::bigint + i * 15000`)} AS at,
               CASE WHEN i % ${openEvery} = 0 THEN NULL ELSE ${at(`${t0}::bigint + i * 15000 + 120000`)} END AS closed_at,
               (0.5 + (i % 50) / 100.0)::float8 AS peak
-       FROM generate_series(0, $1::int - 1) AS i) s`,
+       FROM generate_series(0::bigint, $1::bigint - 1) AS i) s`,
     `INSERT INTO "${schema}".events (at, kind, body)
      SELECT first_seen_at, kind, jsonb_build_object('at', first_seen_at, 'kind', kind, 'alert', body)
      FROM (SELECT first_seen_at, body,

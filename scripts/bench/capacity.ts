@@ -415,6 +415,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
   const ratio = (a: string, b: string) => {
     const [x, y] = [best(a), best(b)];
     if (y <= 0) return 'n/a';
+    if (x <= 0) return `not measured (${a}: its first level failed)`;
     if (open(b)) return `not measured (${b}: every level passed, limit ≥ ${y})`;
     return `${fmt(x / y, 1)}×${open(a) ? ' or more' : ''}`;
   };

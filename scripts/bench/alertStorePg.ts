@@ -11,7 +11,7 @@ import pg from 'pg';
 import { Alert } from '../../services/schemas/api.ts';
 import { openPgStore } from '../../services/store/pgStore.ts';
 import { BENCH_PG_URL } from './caseBoard.ts';
-import { log, percentile, type BenchOptions } from './common.ts';
+import { log, type BenchOptions, timeRuns, timeConsoleQueries } from './common.ts';
 
 export interface PgAlertStoreRow {
   alerts: number;
@@ -25,20 +25,6 @@ export interface PgAlertStoreRow {
   indexSpeedup: number;
   /** Set when PostgreSQL could not be reached (reason). */
   skipped?: string;
-}
-
-async function timeRuns(
-  runs: number,
-  fn: () => Promise<number>,
-): Promise<{ p50Ms: number; p95Ms: number; rows: number }> {
-  const ms: number[] = [];
-  let rows = 0;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    rows = await fn();
-    ms.push(performance.now() - t);
-  }
-  return { p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95), rows };
 }
 
 /**
@@ -136,26 +122,7 @@ export async function benchPgAlertStore(
     const updS = (performance.now() - t1) / 1000;
 
     const runs = o.quick ? 30 : 200;
-    const query = [
-      {
-        name: "listAlerts({status:'open', limit:100}) (console queue)",
-        ...(await timeRuns(
-          runs,
-          async () => (await store.listAlerts({ status: 'open', limit: 100 })).length,
-        )),
-      },
-      {
-        name: 'listAlerts({limit:100}) (all, newest first)',
-        ...(await timeRuns(runs, async () => (await store.listAlerts({ limit: 100 })).length)),
-      },
-      {
-        name: "listAlerts({cameraId:'cam-7', limit:100})",
-        ...(await timeRuns(
-          runs,
-          async () => (await store.listAlerts({ cameraId: 'cam-7', limit: 100 })).length,
-        )),
-      },
-    ].map((x) => ({ ...x, runs }));
+    const query = await timeConsoleQueries(store, runs);
     // Baseline: the same SQL and decoding with index scans disabled on one connection.
     const client = await pool.connect();
     let base: { p50Ms: number; p95Ms: number; rows: number };

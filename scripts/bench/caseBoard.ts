@@ -14,7 +14,7 @@ import { pgDispatchRepository } from '../../services/dispatch/pgRepository.ts';
 import type { DispatchRepository } from '../../services/dispatch/repository.ts';
 import type { Case, CaseState } from '../../services/dispatch/schemas.ts';
 import { sqliteDispatchRepository } from '../../services/dispatch/sqliteRepository.ts';
-import { log, percentile, type BenchOptions } from './common.ts';
+import { log, type BenchOptions, timeRuns } from './common.ts';
 
 /** PostgreSQL for the bench (trust auth on loopback); override with TOWERWATCH_BENCH_PG_URL. */
 export const BENCH_PG_URL =
@@ -73,20 +73,6 @@ function makeCase(i: number): Case {
     overdue: [],
     escalationLevel: 0,
   };
-}
-
-async function timeRuns(
-  runs: number,
-  fn: () => Promise<number>,
-): Promise<{ rows: number; p50Ms: number; p95Ms: number }> {
-  const ms: number[] = [];
-  let rows = 0;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    rows = await fn();
-    ms.push(performance.now() - t);
-  }
-  return { rows, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95) };
 }
 
 /** Row values in the repository's column order (id, state, version, department_id, alert_type, camera_id, created_at, updated_at, body). */

@@ -3,6 +3,7 @@
  * machine description, bench clip generation, and the BENCHMARKS.md section writer.
  * Linux only (reads /proc). Every loop here is bounded; nothing talks to anything but 127.0.0.1.
  */
+import type { AlertListQuery } from '../../services/schemas/api.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -459,4 +460,35 @@ export function modelNeed(name: string): FrameNeed {
     JSON.parse(readFileSync(path.join(REPO_ROOT, 'models', e.dir, 'model.json'), 'utf8')),
   );
   return { input: spec.inputSize, nativeScale: e.tiling.mode !== 'never' };
+}
+
+/** Runs `fn` `runs` times back to back. @returns p50/p95 wall time, ms, and the row count of the last run. */
+export async function timeRuns(
+  runs: number,
+  fn: () => number | Promise<number>,
+): Promise<{ p50Ms: number; p95Ms: number; rows: number }> {
+  const ms: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    rows = await fn();
+    ms.push(performance.now() - t);
+  }
+  return { p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95), rows };
+}
+
+/** The console's three alert-list queries through an alert store, `runs` times each (§4, both backends). */
+export async function timeConsoleQueries(
+  store: { listAlerts(q: AlertListQuery): Promise<unknown[]> },
+  runs: number,
+): Promise<{ name: string; runs: number; p50Ms: number; p95Ms: number; rows: number }[]> {
+  const queries: [string, AlertListQuery][] = [
+    ["listAlerts({status:'open', limit:100}) (console queue)", { status: 'open', limit: 100 }],
+    ['listAlerts({limit:100}) (all, newest first)', { limit: 100 }],
+    ["listAlerts({cameraId:'cam-7', limit:100})", { cameraId: 'cam-7', limit: 100 }],
+  ];
+  const out = [];
+  for (const [name, q] of queries)
+    out.push({ name, runs, ...(await timeRuns(runs, async () => (await store.listAlerts(q)).length)) });
+  return out;
 }

@@ -12,7 +12,15 @@ import { Alert } from '../../services/schemas/api.ts';
 import { openSqliteStore } from '../../services/store/sqliteStore.ts';
 import { benchPgAlertStore, type PgAlertStoreRow } from './alertStorePg.ts';
 import { BENCH_PG_URL, benchCaseBoard, type CaseBoardRow } from './caseBoard.ts';
-import { fmt, log, percentile, table, type BenchOptions, type StepResult } from './common.ts';
+import {
+  fmt,
+  log,
+  table,
+  type BenchOptions,
+  type StepResult,
+  timeRuns,
+  timeConsoleQueries,
+} from './common.ts';
 
 export interface StoreData {
   alerts: number;
@@ -49,20 +57,6 @@ function makeAlert(i: number, open: boolean, cameras: number): Alert {
     hits: 3 + (i % 5),
     snapshotUrl: `/api/alerts/al-${i}/snapshot.jpg`,
   };
-}
-
-async function timeRuns(
-  runs: number,
-  fn: () => number | Promise<number>,
-): Promise<{ p50Ms: number; p95Ms: number; rows: number }> {
-  const ms: number[] = [];
-  let rows = 0;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    rows = await fn();
-    ms.push(performance.now() - t);
-  }
-  return { p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95), rows };
 }
 
 export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>> {
@@ -123,26 +117,7 @@ export async function benchStore(o: BenchOptions): Promise<StepResult<StoreData>
     const updS = (performance.now() - t1) / 1000;
 
     const runs = o.quick ? 30 : 200;
-    const q = [
-      {
-        name: "listAlerts({status:'open', limit:100}) (console queue)",
-        ...(await timeRuns(
-          runs,
-          async () => (await store.listAlerts({ status: 'open', limit: 100 })).length,
-        )),
-      },
-      {
-        name: 'listAlerts({limit:100}) (all, newest first)',
-        ...(await timeRuns(runs, async () => (await store.listAlerts({ limit: 100 })).length)),
-      },
-      {
-        name: "listAlerts({cameraId:'cam-7', limit:100})",
-        ...(await timeRuns(
-          runs,
-          async () => (await store.listAlerts({ cameraId: 'cam-7', limit: 100 })).length,
-        )),
-      },
-    ].map((x) => ({ ...x, runs }));
+    const q = await timeConsoleQueries(store, runs);
     // Baseline: the same SQL and the same row decoding (JSON + zod), the index disabled with NOT INDEXED.
     ro = new Database(file, { readonly: true });
     const scan = ro.prepare<[string, number], { body: string }>(

@@ -69,4 +69,18 @@ describe('SpawnHost', () => {
     }
     expect(alive).toBe(false);
   });
+
+  it('reports its children exited and kills them when the host itself dies', async () => {
+    const h = await SpawnHost.start();
+    const c = h.spawn('/bin/sleep', ['30']);
+    await c.spawned();
+    const r = collect(c);
+    process.kill(h.pid!, 'SIGKILL');
+    const [code, signal] = await r.closed;
+    expect([code, signal]).toEqual([null, 'SIGKILL']);
+    expect(h.alive).toBe(false);
+    await new Promise((res) => setTimeout(res, 200));
+    const stat = existsSync(`/proc/${c.pid}/stat`) ? readFileSync(`/proc/${c.pid}/stat`, 'utf8') : '';
+    expect(stat === '' || /^\d+ \(.*\) Z/.test(stat)).toBe(true);
+  });
 });

@@ -160,6 +160,20 @@ export class SpawnHost {
       }
     });
     proc.channel?.unref();
+    // The host died (crash, OOM kill): its children would run on unreported. Kill their groups from here and
+    // report them exited, so that their owners restart them (later spawns go direct: `alive` is false).
+    proc.once('exit', () => {
+      for (const [id, c] of this.children) {
+        c.signalGroup('SIGKILL');
+        c.handle({ op: 'exit', id, code: null, signal: 'SIGKILL' }, undefined);
+      }
+      this.children.clear();
+    });
+  }
+
+  /** The host's pid (tests, diagnostics). */
+  get pid(): number | undefined {
+    return this.proc.pid;
   }
 
   /**

@@ -19,6 +19,7 @@ const live = new Set<SupervisedChild>();
 let host: SpawnHost | null = null;
 let hostStart: Promise<SpawnHost> | null = null;
 let hostRefs = 0;
+let hostRestart: Promise<void> | null = null;
 
 /**
  * Starts (or shares) the process-wide spawn host; every later {@link spawnSupervised} goes through it until the
@@ -63,6 +64,15 @@ export function spawnSupervised(cmd: string, args: string[], opts: SpawnOptions 
     stdio.length === 3 &&
     stdio[0] === 'ignore' &&
     stdio.every((x) => x === 'ignore' || x === 'pipe');
+  // A host that died (crash, OOM kill) is replaced in the background; until then children are spawned directly.
+  if (host && !host.alive && hostRefs > 0 && !hostRestart)
+    hostRestart = SpawnHost.start()
+      .then((h) => {
+        if (hostRefs > 0) host = h;
+        else h.close();
+      })
+      .catch(() => undefined)
+      .finally(() => (hostRestart = null));
   const child: SupervisedChild =
     host?.alive && simple
       ? host.spawn(file, argv, {
@@ -108,6 +118,11 @@ export async function stopChild(child: SupervisedChild, graceMs = 2000): Promise
 /** Synchronously SIGKILLs every live child group (last resort, from a process 'exit' handler). */
 export function killAllChildrenSync(): void {
   for (const c of live) signalGroup(c, 'SIGKILL');
+}
+
+/** Pid of the spawn host in use, undefined when none (diagnostics and tests). */
+export function spawnHostPid(): number | undefined {
+  return host?.alive ? host.pid : undefined;
 }
 
 /** Number of live supervised children (for health and leak tests). */

@@ -482,8 +482,10 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     log.info({ listen: url }, 'console listening');
 
     for (const cam of cameras().filter((c) => c.enabled)) startWorker(cam);
-    cleanups.push(() => Promise.all([...workers.values()].map((w) => w.stop())).then(() => undefined));
+    // Run in reverse at stop: capture workers stop first, then the frames already taken are analysed (drain),
+    // and only then the detection pool closes (earlier in this list).
     cleanups.push(() => detectLoop.drain());
+    cleanups.push(() => Promise.all([...workers.values()].map((w) => w.stop())).then(() => undefined));
 
     const ticker = setInterval(() => void alerts.tick(), 1000);
     cleanups.push(() => clearInterval(ticker));

@@ -240,9 +240,16 @@ export class DetectorPool {
     });
   }
 
-  /** Stops every worker (pending requests are rejected). */
-  async close(): Promise<void> {
+  /**
+   * Stops every worker: new requests are refused at once, requests in flight get up to `graceMs` to finish
+   * (terminating a worker in the middle of an onnxruntime run can abort the whole process with an uncaught
+   * native `Napi::Error`), then the workers are terminated and anything still pending is rejected.
+   */
+  async close(graceMs = 5000): Promise<void> {
     this.closed = true;
+    const deadline = Date.now() + graceMs;
+    while (this.slots.some((s) => s.alive && s.pending.size > 0) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     const slots = [...this.slots];
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }

@@ -117,15 +117,18 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     ...(pool ? [() => pool.end()] : []),
     () => store.close(),
   ];
-  const stopAll = async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (e) {
-        log.error({ err: (e as Error).message }, 'error during shutdown');
+  // Runs the clean-ups once, newest first (a second call waits for the first).
+  let stopping: Promise<void> | null = null;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const c of [...cleanups].reverse()) {
+        try {
+          await c();
+        } catch (e) {
+          log.error({ err: (e as Error).message }, 'error during shutdown');
+        }
       }
-    }
-  };
+    })());
 
   try {
     // Models: only the types some enabled camera uses.

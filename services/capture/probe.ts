@@ -95,9 +95,14 @@ export function probeStream(url: string, durationS: number, timeoutMs: number): 
     let size = 0;
     let stderr = '';
     let timedOut = false;
+    let tooBig = false;
     child.stdout?.on('data', (b: Buffer) => {
       size += b.length;
       if (size <= 16 << 20) out.push(b);
+      else if (!tooBig) {
+        tooBig = true;
+        signalGroup(child, 'SIGKILL');
+      }
     });
     child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
     const timer = setTimeout(() => {
@@ -110,6 +115,10 @@ export function probeStream(url: string, durationS: number, timeoutMs: number): 
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      if (tooBig) {
+        reject(new Error('ffprobe output exceeded 16 MiB'));
+        return;
+      }
       if (code !== 0) {
         const why = timedOut
           ? `ffprobe timed out after ${timeoutMs} ms`

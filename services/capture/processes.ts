@@ -31,6 +31,7 @@ let hostRestart: Promise<void> | null = null;
 export async function acquireSpawnHost(): Promise<() => void> {
   hostRefs++;
   try {
+    if (host && !host.alive) hostStart = null; // died: start a new one rather than return the dead one
     hostStart ??= SpawnHost.start();
     host = await hostStart;
   } catch (e) {
@@ -68,8 +69,11 @@ export function spawnSupervised(cmd: string, args: string[], opts: SpawnOptions 
   if (host && !host.alive && hostRefs > 0 && !hostRestart)
     hostRestart = SpawnHost.start()
       .then((h) => {
-        if (hostRefs > 0) host = h;
-        else h.close();
+        // Still wanted, and not replaced meanwhile (released to 0 and acquired again starts its own host).
+        if (hostRefs > 0 && !host?.alive) {
+          host = h;
+          hostStart = Promise.resolve(h);
+        } else h.close();
       })
       .catch(() => undefined)
       .finally(() => (hostRestart = null));

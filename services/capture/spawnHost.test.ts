@@ -83,4 +83,16 @@ describe('SpawnHost', () => {
     const stat = existsSync(`/proc/${c.pid}/stat`) ? readFileSync(`/proc/${c.pid}/stat`, 'utf8') : '';
     expect(stat === '' || /^\d+ \(.*\) Z/.test(stat)).toBe(true);
   });
+
+  it('after its host died, a new child fails at once and stopping it never hangs', async () => {
+    const h = await SpawnHost.start();
+    process.kill(h.pid!, 'SIGKILL');
+    while (h.alive) await new Promise((res) => setTimeout(res, 20));
+    const c = h.spawn('/bin/sleep', ['30']);
+    const err = new Promise<Error>((r) => c.once('error', r));
+    const r = collect(c);
+    expect(((await err) as Error & { code?: string }).code).toBe('EHOSTDOWN');
+    await r.closed;
+    await stopChild(c, 100);
+  });
 });

@@ -64,6 +64,7 @@ export class HostedChild extends EventEmitter implements SupervisedChild {
 
   /** Signals the child itself (like `ChildProcess.kill`). */
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
+    if (this.exited) return false; // like ChildProcess: never signal a pid that may have been reused
     if (this.pid === undefined) {
       if (!this.failed && !this.exited)
         this.pendingGroupSignals.push(typeof signal === 'number' ? 'SIGKILL' : signal);
@@ -79,6 +80,7 @@ export class HostedChild extends EventEmitter implements SupervisedChild {
 
   /** Signals the child's process group; before the pid is known, queues the signal. */
   signalGroup(signal: NodeJS.Signals): void {
+    if (this.exited) return;
     if (this.pid === undefined) {
       if (!this.failed && !this.exited) this.pendingGroupSignals.push(signal);
       return;
@@ -125,6 +127,8 @@ export class HostedChild extends EventEmitter implements SupervisedChild {
       this.maybeClose();
     } else if (m.op === 'exit') {
       this.exited = true;
+      this.resolveSpawned(); // also when the host died before reporting the pid
+
       this.exitCode = m.code;
       this.signalCode = m.signal;
       this.emit('exit', m.code, m.signal);
@@ -143,6 +147,7 @@ export class HostedChild extends EventEmitter implements SupervisedChild {
 /** The running host process and its children. */
 export class SpawnHost {
   private nextId = 1;
+  private dead = false;
   private readonly children = new Map<number, HostedChild>();
 
   private constructor(private readonly proc: ChildProcess) {
@@ -162,7 +167,13 @@ export class SpawnHost {
     proc.channel?.unref();
     // The host died (crash, OOM kill): its children would run on unreported. Kill their groups from here and
     // report them exited, so that their owners restart them (later spawns go direct: `alive` is false).
-    proc.once('exit', () => {
+    // EPIPE on a send to a dying host arrives here (sends pass a callback too); never crash on it.
+    proc.on('error', () => undefined);
+    proc.once('exit', () => (this.dead = true));
+    // 'close' comes after the IPC channel has ended, i.e. after every message the host sent was handled: the
+    // children still listed here never reported their exit.
+    proc.once('close', () => {
+      this.dead = true;
       for (const [id, c] of this.children) {
         c.signalGroup('SIGKILL');
         c.handle({ op: 'exit', id, code: null, signal: 'SIGKILL' }, undefined);
@@ -222,27 +233,37 @@ export class SpawnHost {
     const id = this.nextId++;
     this.children.set(id, child);
     this.refIfBusy();
-    const sent = this.proc.connected
-      ? this.proc.send({
-          op: 'spawn',
-          id,
-          file,
-          args,
-          stdio,
-          ...(opts.cwd ? { cwd: opts.cwd } : {}),
-          ...(opts.env ? { env: opts.env } : {}),
-        })
-      : false;
-    if (!sent)
-      queueMicrotask(() =>
-        child.handle({ op: 'error', id, code: 'EHOSTDOWN', message: 'spawn host is not running' }, undefined),
-      );
+    const fail = (code: string, message: string) => {
+      if (!this.children.delete(id)) return;
+      this.refIfBusy();
+      child.handle({ op: 'error', id, code, message }, undefined);
+    };
+    if (!this.alive) {
+      queueMicrotask(() => fail('EHOSTDOWN', 'spawn host is not running'));
+      return child;
+    }
+    // send() returning false only means back-pressure (the message is still delivered); a failed write
+    // reaches the callback.
+    this.proc.send(
+      {
+        op: 'spawn',
+        id,
+        file,
+        args,
+        stdio,
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
+        ...(opts.env ? { env: opts.env } : {}),
+      },
+      (err) => {
+        if (err) fail('EHOSTDOWN', `spawn host: ${err.message}`);
+      },
+    );
     return child;
   }
 
   /** True while the host process is alive and connected. */
   get alive(): boolean {
-    return this.proc.connected;
+    return this.proc.connected && !this.dead;
   }
 
   /** Stops the host; it SIGKILLs the process groups of children still running. */

@@ -303,14 +303,23 @@ export class AlertService {
       }
     };
     this.track(
-      run()
-        .catch((e: unknown) => {
+      run().then(
+        () => {
+          this.renderingSnapshots.delete(alertId);
+          // A peak queued in the few microtasks after the loop's last look: render it too.
+          const late = this.pendingSnapshots.get(alertId);
+          if (late) this.refreshSnapshot(alertId, late.image, late.box, late.type);
+        },
+        (e: unknown) => {
+          this.renderingSnapshots.delete(alertId);
+          // Drop the peaks that waited (the stored snapshot stays the last good one); the next peak retries.
+          this.pendingSnapshots.delete(alertId);
           this.deps.log.error(
             { alertId, err: e instanceof Error ? e.message : String(e) },
             'snapshot rendering failed',
           );
-        })
-        .finally(() => this.renderingSnapshots.delete(alertId)),
+        },
+      ),
     );
   }
 
@@ -420,8 +429,10 @@ export class AlertService {
       const frames = clipFrame ? [...pre, clipFrame] : pre;
       await this.storeSection(async () => {
         alert = await this.triangulateWith(alert);
+        const e = await store.insertAlert(alert, { at, kind: 'alert.opened', alert });
+        // Only a stored alert gets a record: a failed insert must not leave a camera "alerting" forever.
         g.alerts.set(action.trackId, { alertId: id, lastEventAt: action.at, frames, pre: pre.length });
-        publish(await store.insertAlert(alert, { at, kind: 'alert.opened', alert }));
+        publish(e);
       });
       this.deps.log.info(
         {

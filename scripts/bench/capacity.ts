@@ -217,11 +217,12 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     { clip: visible, detectors: ['smoke'], frameNeeds: [smoke] },
     { clip: thermal, detectors: ['hotspot'], frameNeeds: [hotspot] },
   ];
-  // The same towers, the visible cameras analysed on a 1280×720 sub-stream (`detectUrl`), as Frigate advises
-  // for detection; the thermal cameras are unchanged (320×256 is their only stream).
+  // The same towers, the visible cameras analysed on a 640×360 sub-stream (`detectUrl`), as Frigate advises
+  // for detection (a typical IP camera's second stream; the smoke model's input is 640×480 anyway); the thermal
+  // cameras are unchanged (320×256 is their only stream).
   const mixedSub: FleetGroup[] = o.quick
     ? mixed
-    : [{ clip: realClip(90, 720), detectors: ['smoke'], frameNeeds: [smoke] }, mixed[1]!];
+    : [{ clip: realClip(90, 360), detectors: ['smoke'], frameNeeds: [smoke] }, mixed[1]!];
   const capture: FleetGroup[] = [{ clip, detectors: ['smoke'], frameNeeds: [smoke] }];
   type Plan = {
     name: string;
@@ -264,7 +265,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           levels: [10, 20, 40, 60, 100],
         },
         {
-          name: 'towers (visible cameras analysed on a 720p sub-stream), keyframes, detection in worker pool',
+          name: 'towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool',
           mode: 'keyframes',
           detect: 'pool',
           groups: mixedSub,
@@ -327,7 +328,18 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
         `  ${p.name} N=${n}: ${why ?? 'ok'}; ${r.online}/${n} online, max gap ${fmt(r.maxGapMs / 1000, 2)} s, machine ${fmt(r.machineBusy * 100, 0)} %` +
           (r.analysed !== undefined ? `, analysed ${r.analysed}, dropped ${r.droppedByDetect}` : '') +
           (r.latency ? `, latency n=${r.latency.n} p95 ${fmt(r.latency.p95Ms, 0)} ms` : '') +
-          `, CPU/cam/min ffmpeg ${fmt(r.ffmpegCpuSPerCamMin, 2)} main ${fmt(r.mainThreadCpuSPerCamMin, 2)} infer ${fmt(r.inferCpuSPerCamMin ?? NaN, 2)} node ${fmt(r.nodeCpuSPerCamMin, 2)}`,
+          `, CPU/cam/min ffmpeg ${fmt(r.ffmpegCpuSPerCamMin, 2)} main ${fmt(r.mainThreadCpuSPerCamMin, 2)} infer ${fmt(r.inferCpuSPerCamMin ?? NaN, 2)} node ${fmt(r.nodeCpuSPerCamMin, 2)} clips ${fmt(r.clipCpuSPerCamMin, 2)}` +
+          `, pipe read p95 ${fmt(percentile(r.perCamera.flatMap((c) => c.readMs).filter(Number.isFinite), 95), 0)} ms` +
+          `, threads ${Object.entries(r.threadCpuSPerCamMin)
+            .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+            .join(', ')}` +
+          `, event-loop delay p99 ${fmt(r.loopDelay.p99Ms, 0)} / max ${fmt(r.loopDelay.maxMs, 0)} ms, GC ${r.gc.count}× max ${fmt(r.gc.maxMs, 0)} ms` +
+          (r.perCamera.some((c) => c.lateAtS.length > 0)
+            ? `; late frames (camera group: s into window): ${r.perCamera
+                .filter((c) => c.lateAtS.length > 0)
+                .map((c) => `${c.id}[g${c.group}]@${c.lateAtS.join('/')}`)
+                .join(' ')}`
+            : ''),
       );
       return why;
     };
@@ -376,12 +388,16 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     'analysed / dropped',
     'alert events',
     'latency p50 / p95 / p99 ms',
+    'frame pipe read p95 / max ms',
+    'event-loop delay p99 / max ms',
+    'clip encoders CPU s/cam/min',
     'CPU s/cam/min: TowerWatch (+ sim)',
     'N that 2 idle cores could carry at this cost (projection)',
     'bench CPU % of all cores',
     'machine busy %',
   ];
-  const twCpu = (r: FleetResult) => r.ffmpegCpuSPerCamMin + r.nodeCpuSPerCamMin;
+  const twCpu = (r: FleetResult) => r.ffmpegCpuSPerCamMin + r.nodeCpuSPerCamMin + r.clipCpuSPerCamMin;
+  const reads = (r: FleetResult) => r.perCamera.flatMap((c) => c.readMs).filter(Number.isFinite);
   const allCpu = (r: FleetResult) => twCpu(r) + r.serverCpuSPerMin / r.cameras;
   const rows = series.flatMap((s) =>
     s.runs.map((r) => [
@@ -403,6 +419,9 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       r.latency && r.latency.n > 0
         ? `${fmt(r.latency.p50Ms, 0)} / ${fmt(r.latency.p95Ms, 0)} / ${fmt(r.latency.p99Ms, 0)}`
         : '—',
+      `${fmt(percentile(reads(r), 95), 0)} / ${fmt(Math.max(0, ...reads(r)), 0)}`,
+      `${fmt(r.loopDelay.p99Ms, 0)} / ${fmt(r.loopDelay.maxMs, 0)}`,
+      fmt(r.clipCpuSPerCamMin, 2),
       `${fmt(twCpu(r), 2)} (${fmt(allCpu(r), 2)})`,
       `${fmt((os.cpus().length * 60) / twCpu(r), 0)} (${fmt((os.cpus().length * 60) / allCpu(r), 0)} with the sim)`,
       fmt(r.ownBusy * 100, 0),
@@ -437,8 +456,12 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       `${thermal.description}, hotspot model at native size (1 tile). Detection → DetectLoop → AlertService ` +
       '(file evidence store, JPEG ring + ffmpeg clip encoder as in production) → socket.io server → one client ' +
       'in a worker thread.',
-    `- "towers (… 720p sub-stream)" series: the same fleet, the visible cameras' analysed stream (\`detectUrl\`) ` +
-      `being ${mixedSub[0]!.clip.description}; still scaled to 854×480 in ffmpeg for the smoke model.`,
+    `- "towers (… 640×360 sub-stream)" series: the same fleet, the visible cameras' analysed stream (\`detectUrl\`) ` +
+      `being ${mixedSub[0]!.clip.description}; analysed at that size (capture never upscales).`,
+    '- Priorities: detection worker threads run at nice 10 and clip encoders at nice 10 (DETECT_WORKER_NICENESS, ' +
+      'CLIP_ENCODER_NICENESS); capture ffmpegs and the main thread at nice 0. "frame pipe read" = first to last byte ' +
+      'of a frame on ffmpeg\'s stdout (`SampledFrame.readMs`); "event-loop delay" = `monitorEventLoopDelay` of the ' +
+      'main thread in the window; "clip encoders" = CPU of the evidence-clip ffmpegs (counted in TowerWatch\'s total).',
     '- CPU split: "Node main thread" from `/proc/thread-self/stat` of the main thread (frame pipes, PPM parse, ' +
       'flat check, DetectLoop, alerts, sockets); "detect workers" = the worker threads\' own CPU ' +
       '(preprocessing + onnxruntime + decoding); "Node total" = `process.cpuUsage()` + the spawn host process (adds the libuv pool: sharp ' +
@@ -456,7 +479,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     `Same-run ratios: towers keyframes/full decode = **${ratio(kPool, 'towers, full decode, detection in worker pool')}** cameras; ` +
       `worker pool/main thread = **${ratio(kPool, 'towers, keyframes, detection on the main thread (previous design)')}**; ` +
       `capture only keyframes/full = **${ratio('keyframes, capture only', 'full decode, capture only')}**; ` +
-      `720p detect sub-stream/1080p main stream = **${ratio('towers (visible cameras analysed on a 720p sub-stream), keyframes, detection in worker pool', kPool)}**. Target: ≥ 100 towers-series cameras.`,
+      `640×360 detect sub-stream/1080p main stream = **${ratio('towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool', kPool)}**. Target: ≥ 100 towers-series cameras.`,
     '',
     table(head, rows),
   ].join('\n');

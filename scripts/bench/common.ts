@@ -311,9 +311,9 @@ export function syntheticClip(seconds = 90, size = '1920x1080'): BenchClip {
  * 25 fps with light temporal noise (a real sensor never sends two identical frames; without it the repeated
  * frames would be free to decode and flatter full decoding), GOP 50 (2 s). Cached.
  */
-export function realClip(seconds = 60, height: 1080 | 720 = 1080): BenchClip {
+export function realClip(seconds = 60, height: 1080 | 720 | 360 = 1080): BenchClip {
   mkdirSync(CACHE_DIR, { recursive: true });
-  const width = height === 1080 ? 1920 : 1280;
+  const width = { 1080: 1920, 720: 1280, 360: 640 }[height];
   const file = path.join(CACHE_DIR, `hpwren-${height}p-${seconds}s-g50-bf0.mp4`);
   const dir = path.join(REPO_ROOT, 'camera-config', 'demo', 'clips');
   const inputs = readdirSync(dir)

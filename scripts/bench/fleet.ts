@@ -6,8 +6,10 @@
  * gap between two frames of a camera. Optionally pushes every frame through the real DetectLoop.
  */
 import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { CameraWorker, type SampledFrame } from '../../services/capture/cameraWorker.ts';
 import type { DecodeMode, FrameNeed } from '../../services/capture/ffmpegArgs.ts';
@@ -79,6 +81,12 @@ export interface LatencyStats {
 
 export interface CameraResult {
   id: string;
+  /** Index of the camera's FleetGroup (towers: 0 visible, 1 thermal). */
+  group: number;
+  /** Pipe read time of each frame in the window (SampledFrame.readMs), ms. */
+  readMs: number[];
+  /** Seconds from window start of each frame that arrived more than 1.5 × interval after the previous one. */
+  lateAtS: number[];
   online: boolean;
   framesInWindow: number;
   expected: number;
@@ -100,6 +108,8 @@ export interface FleetResult {
   ffmpegCpuSPerCamMin: number;
   /** Node process CPU (frame parsing, flat check, detection when enabled), s per camera per minute. */
   nodeCpuSPerCamMin: number;
+  /** Evidence clip encoders (ffmpeg libx264 children of TowerWatch), s per camera per minute. */
+  clipCpuSPerCamMin: number;
   /** Demo server (GStreamer + feeders) CPU, s per minute in total. */
   serverCpuSPerMin: number;
   /** CPU of this bench (capture ffmpeg + Node + simulator) as a fraction of all cores, 0..1. */
@@ -125,6 +135,15 @@ export interface FleetResult {
   /** Frames analysed / dropped by the DetectLoop in the window (detect runs only). */
   analysed?: number;
   droppedByDetect?: number;
+  /**
+   * Node main-thread event-loop delay in the window (perf_hooks.monitorEventLoopDelay, 10 ms resolution), ms:
+   * how long a ready frame pipe could wait before Node read it.
+   */
+  loopDelay: { p99Ms: number; maxMs: number };
+  /** Node's CPU by thread name (main "node", detection workers, "libuv-worker", V8 helpers), s/cam/min. */
+  threadCpuSPerCamMin: Record<string, number>;
+  /** V8 garbage-collection pauses in the window (PerformanceObserver 'gc'): count, total and longest, ms. */
+  gc: { count: number; totalMs: number; maxMs: number };
   /** Frames delivered by all cameras since start (window or not). */
   framesTotal: number;
   /** Capture ffmpeg processes left 3 s after stop (must be 0). */
@@ -153,6 +172,34 @@ function isCaptureFfmpeg(p: ProcStat): boolean {
 
 export function captureFfmpegs(): ProcStat[] {
   return descendantsOf(process.pid).filter(isCaptureFfmpeg);
+}
+
+/** TowerWatch's other ffmpeg children: evidence clip encoders (and probes). */
+function otherFfmpegs(): ProcStat[] {
+  return descendantsOf(process.pid).filter((p) => p.comm === 'ffmpeg' && !isCaptureFfmpeg(p));
+}
+
+/** CPU seconds of this process's threads, summed by thread name (`/proc/self/task/<tid>/comm`). */
+function threadCpuByName(): Map<string, number> {
+  const out = new Map<string, number>();
+  const hz = 100; // USER_HZ on Linux
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const t of tids) {
+    try {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / hz);
+    } catch {
+      // thread exited
+    }
+  }
+  return out;
 }
 
 /** TowerWatch's spawn host process (its CPU is TowerWatch's, counted into "Node total"). */
@@ -193,6 +240,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
   const serverPid = childrenOf(process.pid).find((p) => readCmdline(p.pid).includes('rtsp_server.py'))?.pid;
   const quiet = pino({ level: 'silent' });
   const frames = new Map<string, number[]>();
+  const readTimes = new Map<string, number[]>();
   const workers: CameraWorker[] = [];
   const t0 = Date.now();
   try {
@@ -212,12 +260,15 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       });
       o.detect?.cameras.set(id, cam);
       const times: number[] = [];
+      const reads: number[] = [];
       frames.set(id, times);
+      readTimes.set(id, reads);
       const w = new CameraWorker(cam, {
         clock: systemClock,
         log: quiet,
         onFrame: (f) => {
           times.push(f.capturedAt);
+          reads.push(f.readMs ?? NaN);
           o.onFrame?.(f);
         },
         onStatus: () => undefined,
@@ -243,6 +294,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
 
     const ffmpegAcc = new CpuAccountant(captureFfmpegs);
     const hostAcc = new CpuAccountant(spawnHostProcs);
+    const clipAcc = new CpuAccountant(otherFfmpegs);
     const serverAcc = new CpuAccountant(() => {
       if (serverPid === undefined) return [];
       const s = readProcStat(serverPid);
@@ -253,11 +305,24 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     const m0 = machineCpu();
     const nodeCpu0 = process.cpuUsage();
     const main0 = threadCpuSeconds();
+    const threads0 = threadCpuByName();
     const infer0 = o.pool?.workerCpuSeconds ?? 0;
     const nodeRss: number[] = [];
     const ws = Date.now();
+    const eld = monitorEventLoopDelay({ resolution: 10 });
+    const gc = { count: 0, totalMs: 0, maxMs: 0 };
+    const gcObs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gc.count++;
+        gc.totalMs += e.duration;
+        gc.maxMs = Math.max(gc.maxMs, e.duration);
+      }
+    });
+    gcObs.observe({ entryTypes: ['gc'] });
+    eld.enable();
     ffmpegAcc.start();
     hostAcc.start();
+    clipAcc.start();
     serverAcc.start();
     const before = o.detect?.loop ? [...frames.keys()].map((id) => o.detect!.loop.counts(id)) : [];
     await o.latency?.(); // events before the window are not counted
@@ -267,27 +332,49 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       o.onTick?.();
     }
     const we = Date.now();
+    eld.disable();
+    gcObs.disconnect();
     const ffm = ffmpegAcc.stop();
     const srv = serverAcc.stop();
     const hostCpuS = hostAcc.stop().cpuS;
+    const clipCpuS = clipAcc.stop().cpuS;
     const nodeCpu0End = process.cpuUsage(nodeCpu0);
     const nodeCpu = { user: nodeCpu0End.user + hostCpuS * 1e6, system: nodeCpu0End.system };
     const latency = await o.latency?.();
     const mainCpuS = threadCpuSeconds() - main0;
+    const threads1 = threadCpuByName();
+    const threadCpuSPerCamMin = Object.fromEntries(
+      [...threads1]
+        .map(
+          ([k, v]) => [k, ((v - (threads0.get(k) ?? 0)) * 60_000) / (Date.now() - ws) / o.cameras] as const,
+        )
+        .filter(([, v]) => v > 0.005)
+        .sort((a, b) => b[1] - a[1]),
+    );
     const inferCpuS = (o.pool?.workerCpuSeconds ?? 0) - infer0;
     const m1 = machineCpu();
     const windowMs = we - ws;
     const perCamera: CameraResult[] = [...frames].map(([id, t], i) => {
       const inWin = t.slice(countBefore.get(id) ?? 0).filter((x) => x <= we);
+      const readMs = (readTimes.get(id) ?? []).slice(
+        countBefore.get(id) ?? 0,
+        (countBefore.get(id) ?? 0) + inWin.length,
+      );
       let prev = lastBefore.get(id) ?? ws;
       let maxGap = 0;
+      const lateAtS: number[] = [];
       for (const x of inWin) {
-        maxGap = Math.max(maxGap, x - Math.max(prev, ws));
+        const gap = x - Math.max(prev, ws);
+        if (gap > 1.5 * intervalMs) lateAtS.push(Math.round((x - ws) / 100) / 10);
+        maxGap = Math.max(maxGap, gap);
         prev = x;
       }
       maxGap = Math.max(maxGap, we - Math.max(prev, ws));
       return {
         id,
+        group: i % groups.length,
+        lateAtS,
+        readMs,
         online: t.length > 0,
         framesInWindow: inWin.length,
         expected: windowMs / intervalMs,
@@ -318,12 +405,15 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       ffmpegCpuSPerCamMin: (ffm.cpuS * perMin) / n,
       nodeCpuSPerCamMin: ((nodeCpu.user + nodeCpu.system) / 1e6) * (perMin / n),
       mainThreadCpuSPerCamMin: (mainCpuS * perMin) / n,
+      clipCpuSPerCamMin: (clipCpuS * perMin) / n,
       ...(o.pool ? { inferCpuSPerCamMin: (inferCpuS * perMin) / n } : {}),
       ...(latency ? { latency } : {}),
       serverCpuSPerMin: srv.cpuS * perMin,
       machineBusy: 1 - (m1.idle - m0.idle) / Math.max(1, m1.total - m0.total),
       ownBusy:
-        (ffm.cpuS + srv.cpuS + (nodeCpu.user + nodeCpu.system) / 1e6) / (windowMs / 1000) / os.cpus().length,
+        (ffm.cpuS + clipCpuS + srv.cpuS + (nodeCpu.user + nodeCpu.system) / 1e6) /
+        (windowMs / 1000) /
+        os.cpus().length,
       ffmpegRssMiBPerCam: ffm.meanRssKb / 1024 / Math.max(1, ffm.lastProcs.length || online),
       ffmpegPssMiBPerCam: mean(ffm.lastProcs.map((p) => readPssKb(p.pid)).filter(Number.isFinite)) / 1024,
       nodeRssMiB: mean(nodeRss) / 2 ** 20,
@@ -333,6 +423,9 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       camerasMissing: missing,
       restarts: perCamera.reduce((a, c) => a + c.restarts, 0),
       leftoverFfmpeg: 0,
+      threadCpuSPerCamMin,
+      loopDelay: { p99Ms: eld.percentile(99) / 1e6, maxMs: eld.max / 1e6 },
+      gc,
       framesTotal: 0,
       perCamera,
       ...(analysed !== undefined ? { analysed, droppedByDetect } : {}),

@@ -27,8 +27,14 @@ export interface SampledFrame {
   cameraId: string;
   /** PTZ preset the camera was on, or null for a fixed camera / unknown preset. */
   presetId: string | null;
-  /** Server-side UTC time the frame was received, epoch ms. */
+  /** Server-side UTC time the frame was received (its last byte read from ffmpeg), epoch ms. */
   capturedAt: number;
+  /**
+   * Time from the frame's first byte on ffmpeg's pipe to its last, ms: a 1080p RGB frame crosses the 64 KiB
+   * pipe in ~20 reads, each waiting for the event loop, so this grows when the main thread or the CPU is
+   * overloaded (BENCHMARKS.md §2). Absent for frames not read from a pipe.
+   */
+  readMs?: number;
   /** Per-camera sequence number, from 1. */
   seq: number;
   image: RgbImage;
@@ -221,7 +227,11 @@ export class CameraWorker {
     this.child = child;
     const parser = new PpmStreamParser();
     let stderr = '';
+    /** When the first byte of the frame being read arrived, epoch ms (null between frames). */
+    let frameStartAt: number | null = null;
     child.stdout?.on('data', (chunk: Buffer) => {
+      const now = this.deps.clock.now();
+      frameStartAt ??= now;
       let frames: RgbImage[];
       try {
         frames = parser.push(chunk);
@@ -230,7 +240,11 @@ export class CameraWorker {
         void stopChild(child);
         return;
       }
-      for (const image of frames) this.frame(image);
+      if (frames.length === 0) return;
+      const readMs = now - frameStartAt;
+      // A chunk that completes a frame may also start the next one.
+      frameStartAt = parser.pending > 0 ? now : null;
+      frames.forEach((image, i) => this.frame(image, i === 0 ? readMs : 0));
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4000);
@@ -255,7 +269,7 @@ export class CameraWorker {
     this.armWatchdog();
   }
 
-  private frame(image: RgbImage): void {
+  private frame(image: RgbImage, readMs: number): void {
     const now = this.deps.clock.now();
     this.attempt = 0;
     this.state.lastFrameAt = now;
@@ -280,7 +294,14 @@ export class CameraWorker {
       presetId = tag;
     }
     this.state.framesSampled++;
-    this.deps.onFrame({ cameraId: this.camera.id, presetId, capturedAt: now, seq: ++this.seq, image });
+    this.deps.onFrame({
+      cameraId: this.camera.id,
+      presetId,
+      capturedAt: now,
+      readMs,
+      seq: ++this.seq,
+      image,
+    });
   }
 
   /** Status while frames flow: PTZ fault > degraded > online. */

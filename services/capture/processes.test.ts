@@ -1,5 +1,6 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { acquireSpawnHost, spawnHostPid, spawnSupervised } from './processes.ts';
+import { acquireSpawnHost, spawnHostPid, spawnSupervised, supervisedCommand } from './processes.ts';
 
 const run = (cmd: string, args: string[]) =>
   new Promise<string>((resolve, reject) => {
@@ -31,5 +32,39 @@ describe('spawnSupervised with the spawn host', () => {
       release();
     }
     expect(spawnHostPid()).toBeUndefined();
+  });
+});
+
+describe('supervisedCommand', () => {
+  it('wraps in setpriv, then nice, keeping the arguments in order', () => {
+    expect(supervisedCommand('ffmpeg', ['-i', 'x'], { niceness: 10, setpriv: true, nice: true })).toEqual([
+      '/usr/bin/setpriv',
+      ['--pdeathsig', 'SIGKILL', '--', '/usr/bin/nice', '-n', '10', 'ffmpeg', '-i', 'x'],
+    ]);
+    expect(supervisedCommand('ffmpeg', ['-i', 'x'], { setpriv: false, nice: true })).toEqual([
+      'ffmpeg',
+      ['-i', 'x'],
+    ]);
+    expect(supervisedCommand('ffmpeg', [], { niceness: 5, setpriv: false, nice: false })).toEqual([
+      'ffmpeg',
+      [],
+    ]);
+  });
+
+  it('rejects a niceness outside 1..19', () => {
+    expect(() => supervisedCommand('x', [], { niceness: -5, setpriv: false, nice: true })).toThrow(
+      RangeError,
+    );
+    expect(() => supervisedCommand('x', [], { niceness: 20, setpriv: false, nice: true })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('runs a child that much nicer than this process', async () => {
+    const c = spawnSupervised('/bin/sh', ['-c', 'cut -d" " -f19 /proc/self/stat'], { niceness: 7 });
+    let out = '';
+    c.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    await new Promise((r) => c.once('close', r));
+    expect(Number(out.trim())).toBe(Math.min(19, os.getPriority() + 7));
   });
 });

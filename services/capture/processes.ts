@@ -11,6 +11,38 @@ export type { SupervisedChild } from './spawnHost.ts';
 
 const SETPRIV = '/usr/bin/setpriv';
 const hasSetpriv = process.platform === 'linux' && existsSync(SETPRIV);
+const NICE = '/usr/bin/nice';
+const hasNice = process.platform !== 'win32' && existsSync(NICE);
+
+/** Options of {@link spawnSupervised}: node's, plus a scheduling priority. */
+export interface SupervisedSpawnOptions extends SpawnOptions {
+  /**
+   * Raise the child's nice value by this much over this process's (coreutils `nice -n`, 1–19: lower priority;
+   * the kernel caps the result at 19), for batch work such as evidence clip encoding that must not take CPU
+   * from the capture pipeline. Ignored where `nice` is missing.
+   */
+  niceness?: number;
+}
+
+/**
+ * The program and arguments actually executed: `setpriv --pdeathsig SIGKILL` (dies with this process) around
+ * `nice -n N` (when asked) around `cmd args`. Pure (tested).
+ * @throws RangeError for a niceness outside 1..19.
+ */
+export function supervisedCommand(
+  cmd: string,
+  args: readonly string[],
+  o: { niceness?: number | undefined; setpriv: boolean; nice: boolean },
+): [string, string[]] {
+  let argv: string[] = [cmd, ...args];
+  if (o.niceness !== undefined && o.niceness !== 0) {
+    if (!Number.isInteger(o.niceness) || o.niceness < 1 || o.niceness > 19)
+      throw new RangeError(`niceness must be an integer 1..19, got ${o.niceness}`);
+    if (o.nice) argv = [NICE, '-n', String(o.niceness), ...argv];
+  }
+  if (o.setpriv) argv = [SETPRIV, '--pdeathsig', 'SIGKILL', '--', ...argv];
+  return [argv[0]!, argv.slice(1)];
+}
 
 /** Every child started through {@link spawnSupervised} and not yet exited. */
 const live = new Set<SupervisedChild>();
@@ -57,8 +89,13 @@ type PipeOpt = 'ignore' | 'pipe';
  * Spawns `cmd args` in a new process group, tied to this process's life (through the spawn host when one is
  * installed and alive and stdin is ignored; other stdio set-ups are spawned directly).
  */
-export function spawnSupervised(cmd: string, args: string[], opts: SpawnOptions = {}): SupervisedChild {
-  const [file, argv] = hasSetpriv ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', cmd, ...args]] : [cmd, args];
+export function spawnSupervised(
+  cmd: string,
+  args: string[],
+  supervised: SupervisedSpawnOptions = {},
+): SupervisedChild {
+  const { niceness, ...opts } = supervised;
+  const [file, argv] = supervisedCommand(cmd, args, { niceness, setpriv: hasSetpriv, nice: hasNice });
   const stdio = (opts.stdio ?? ['ignore', 'pipe', 'pipe']) as unknown;
   const simple =
     Array.isArray(stdio) &&

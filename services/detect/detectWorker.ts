@@ -4,6 +4,7 @@
  * detect requests. onnxruntime-node's `session.run` is synchronous on the calling thread, so running it here
  * keeps the main thread (sockets, capture pipes, alert logic) free and lets several cores infer at once.
  */
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadManifestModels, type OnnxModel } from './onnxModel.ts';
 import { threadCpuSeconds, type PoolReply, type PoolRequest, type PoolWorkerInit } from './detectorPool.ts';
@@ -11,6 +12,16 @@ import { threadCpuSeconds, type PoolReply, type PoolRequest, type PoolWorkerInit
 const port = parentPort;
 if (!port) throw new Error('detectWorker.ts must run in a worker thread');
 const init = workerData as PoolWorkerInit;
+
+// On Linux, setpriority(PRIO_PROCESS, 0) applies to the calling thread only: this worker, not the main thread.
+// onnxruntime threads created from here inherit it. Elsewhere it may apply to the process: skip it there.
+if (init.niceness !== 0 && process.platform === 'linux') {
+  try {
+    os.setPriority(Math.min(19, os.getPriority() + init.niceness));
+  } catch {
+    // Not permitted (e.g. a seccomp profile): run at the inherited priority.
+  }
+}
 
 let models: OnnxModel[];
 try {

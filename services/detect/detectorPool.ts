@@ -25,6 +25,14 @@ import type { Logger } from '../util/logger.ts';
 import type { Detector } from './detectLoop.ts';
 import { ModelLoadError, type DetectOptions, type DetectorResult, type ModelInfo } from './onnxModel.ts';
 
+/**
+ * Default nice increment of detection worker threads over the main thread. Measured (BENCHMARKS.md §2, 40 cameras at nice 0): a 1.2 MB
+ * frame crosses the 64 KiB ffmpeg pipe in ~20 reads, each waiting for the main thread's turn on a busy CPU, so
+ * read times reached p95 0.7 s / max 1.2 s and frames missed their 2 s interval while inference ran at the same
+ * priority. 10 gives the workers ~1/10 of a nice-0 thread's CPU weight when both want the CPU (CFS weights).
+ */
+export const DETECT_WORKER_NICENESS = 10;
+
 /** workerData of one pool worker. */
 export interface PoolWorkerInit {
   modelsDir: string;
@@ -32,6 +40,8 @@ export interface PoolWorkerInit {
   types?: DetectionType[] | undefined;
   /** onnxruntime intra-op threads per session (1: parallelism comes from the workers). */
   threads: number;
+  /** Added to the worker thread's nice value before loading (Linux; 0 = unchanged; result capped at 19). */
+  niceness: number;
 }
 
 /** Main → worker. */
@@ -81,6 +91,14 @@ export interface DetectorPoolOptions {
   workers?: number;
   /** Intra-op threads per session (default 1). */
   threads?: number;
+  /**
+   * Nice increment of the worker threads over the main thread (Linux: per thread; default
+   * {@link DETECT_WORKER_NICENESS}). Detection is
+   * batch work: at a lower priority the main thread (capture pipes, sockets) and the capture ffmpegs preempt
+   * it, so under overload detection falls behind (frames replaced and counted by the DetectLoop) instead of
+   * capture missing its interval. 0 keeps the process's priority.
+   */
+  niceness?: number;
   log?: Logger;
 }
 
@@ -159,6 +177,7 @@ export class DetectorPool {
       manifestFile: o.manifestFile,
       types: o.types ? [...o.types] : undefined,
       threads: o.threads ?? 1,
+      niceness: o.niceness ?? DETECT_WORKER_NICENESS,
     };
     const started = Array.from({ length: n }, () => spawn(init));
     let specs: ModelInfo[];

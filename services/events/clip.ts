@@ -86,7 +86,16 @@ export interface ClipEncoder {
   encode(frames: readonly ClipFrame[], fps: number): Promise<Buffer>;
 }
 
-/** The ffmpeg adapter (child process in its own group, killed with the service; times out after `timeoutMs`). */
+/**
+ * Nice increment of clip encoders over TowerWatch: evidence is batch work; at full priority one alert storm (20 cameras opening
+ * alerts in the same second in BENCHMARKS.md §2) starts 20 libx264 encodes that take the CPU from capture.
+ */
+export const CLIP_ENCODER_NICENESS = 10;
+
+/**
+ * The ffmpeg adapter (child process in its own group, killed with the service, niced by
+ * {@link CLIP_ENCODER_NICENESS}; times out after `timeoutMs`).
+ */
 export function ffmpegClipEncoder(ffmpegPath = 'ffmpeg', timeoutMs = 60_000): ClipEncoder {
   return {
     async encode(frames, fps) {
@@ -97,7 +106,9 @@ export function ffmpegClipEncoder(ffmpegPath = 'ffmpeg', timeoutMs = 60_000): Cl
           writeFileSync(path.join(dir, `${String(i + 1).padStart(5, '0')}.jpg`), f.jpeg),
         );
         const out = path.join(dir, 'clip.mp4');
-        const child = spawnSupervised(ffmpegPath, clipFfmpegArgs(dir, fps, out));
+        const child = spawnSupervised(ffmpegPath, clipFfmpegArgs(dir, fps, out), {
+          niceness: CLIP_ENCODER_NICENESS,
+        });
         let stderr = '';
         child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
         const code = await new Promise<number | null>((resolve, reject) => {

@@ -4,11 +4,12 @@
  * cameras' frames in parallel; a worker killed mid-run is replaced and the pool keeps answering.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../../services/capture/ppmStream.ts';
 import { PpmStreamParser } from '../../services/capture/ppmStream.ts';
-import { DetectorPool } from '../../services/detect/detectorPool.ts';
+import { DETECT_WORKER_NICENESS, DetectorPool } from '../../services/detect/detectorPool.ts';
 import { loadManifestModels, type OnnxModel } from '../../services/detect/onnxModel.ts';
 import { REPO_ROOT } from '../../services/runtime.ts';
 
@@ -44,7 +45,26 @@ afterAll(async () => {
   await Promise.all(local.map((m) => m.close()));
 });
 
+/** Nice values of this process's threads (Linux: per thread). */
+function threadNiceness(): number[] {
+  return readdirSync('/proc/self/task').map((t) => {
+    const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+    return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
 describe('DetectorPool', () => {
+  it.runIf(process.platform === 'linux')(
+    'runs its worker threads below the main thread (DETECT_WORKER_NICENESS), the main thread unchanged',
+    () => {
+      const nice = threadNiceness();
+      const main = nice[0]!; // the main thread's tid is the pid, listed first
+      const lower = Math.min(19, main + DETECT_WORKER_NICENESS);
+      expect(nice.filter((n) => n === lower).length).toBeGreaterThanOrEqual(2);
+      expect(nice.filter((n) => n === main).length).toBeGreaterThan(0);
+    },
+  );
+
   it('exposes the same models as the in-process loader', () => {
     expect(pool.detectors.map((d) => d.spec)).toEqual(local.map((m) => m.spec));
   });

@@ -183,7 +183,7 @@ function otherFfmpegs(): ProcStat[] {
 function threadCpuByName(): Map<string, number> {
   const out = new Map<string, number>();
   const hz = 100; // USER_HZ on Linux
-  let tids: string[] = [];
+  let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
   } catch {

@@ -227,16 +227,32 @@ def train_model(items, iters, seed=0, bs=8, budget_min=None, extra=None):
     t0 = time.time()
     net.train()
     it = 0
+    max_iters, marks, changes = iters, [], []
     while it < iters:
-        check = it == 30 or (RECIPE == "v3" and it == max(60, iters * 3 // 100))
-        if budget_min and check and it < iters:
-            need = (time.time() - t0) / it * iters / 60
+        if budget_min and it == 30 and RECIPE != "v3":
+            need = (time.time() - t0) / 30 * iters / 60
             if need > budget_min:
                 iters = max(60, int(iters * budget_min / need))
                 sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=iters, pct_start=0.1)
-                for _ in range(it):
+                for _ in range(30):
                     sched.step()
                 print(f"budget {budget_min} min: {iters} iterations", file=sys.stderr, flush=True)
+        if budget_min and RECIPE == "v3" and it >= 30 and it % 50 == 0 and it < 0.8 * iters:
+            # v3: the shared CPU's speed changes (other jobs, pauses), so the total is re-estimated every 50
+            # iterations until 80 % of the run from the speed of the last <= 200 iterations, capped by --iters;
+            # changes > 5 % rebuild the one-cycle schedule at the current step (recorded in schedule_changes).
+            marks.append((it, time.time()))
+            i0, t_0 = marks[max(0, len(marks) - 5)] if len(marks) > 1 else (0, t0)
+            per_it = (time.time() - t_0) / max(1, it - i0)
+            left = budget_min * 60 - (time.time() - t0)
+            new = int(min(max_iters, max(it + 50, it + left / per_it)))
+            if abs(new - iters) > 0.05 * iters:
+                iters = new
+                sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=iters, pct_start=0.1)
+                for _ in range(it):
+                    sched.step()
+                changes.append((it, iters))
+                print(f"budget {budget_min} min: {iters} iterations (at it {it}, {per_it:.2f} s/it)", file=sys.stderr, flush=True)
         batch = [augment(extra[rng.randrange(len(extra))] if extra and rng.random() < FESB_FRAC
                          else items[rng.randrange(len(items))], rng) for _ in range(bs)]
         x = torch.from_numpy(np.stack([b[0] for b in batch]))
@@ -255,6 +271,7 @@ def train_model(items, iters, seed=0, bs=8, budget_min=None, extra=None):
             print(f"it {it} loss {loss.item():.4f} {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
         it += 1
     net.eval()
+    train_model.schedule_changes = changes
     return net, iters
 
 
@@ -366,6 +383,7 @@ def main():
         if extra is not None:
             res["n_extra_fesb"] = len(extra)
             res["train_minutes"] = train_min
+            res["schedule_changes"] = getattr(train_model, "schedule_changes", [])
         torch.save({"state_dict": net.state_dict(), "threshold": thr, "recipe": RECIPE}, f"{a.out}/smoke.pt")
         export_onnx(net, f"{a.out}/model.onnx")
         json.dump(res, open(f"{a.out}/train_result.json", "w"), indent=1)

@@ -276,14 +276,14 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           mode: 'all',
           detect: 'pool',
           groups: mixed,
-          levels: [8, 16, 24],
+          levels: [8, 16, 24, 32, 40],
         },
         {
           name: 'towers, keyframes, detection on the main thread (previous design)',
           mode: 'keyframes',
           detect: 'inprocess',
           groups: mixed,
-          levels: [10, 20],
+          levels: [10, 20, 30, 40],
         },
       ];
   const series: Series[] = [];

@@ -354,10 +354,10 @@ export function realClip(seconds = 60, height: 1080 | 720 | 360 = 1080): BenchCl
     renameSync(tmp, file);
   }
   return {
-    name: height === 1080 ? 'real (HPWREN)' : 'real (HPWREN) 720p',
+    name: height === 1080 ? 'real (HPWREN)' : `real (HPWREN) ${height}p`,
     file,
     seconds,
-    description: `HPWREN demo clips upscaled to ${width}x${height}, their 2 fps content repeated to 25 fps with temporal noise, libx264 veryfast, no B-frames, GOP 50 (2 s), ${seconds} s`,
+    description: `HPWREN demo clips (1280 px wide) ${width > 1280 ? 'upscaled' : width < 1280 ? 'downscaled' : 'scaled'} to ${width}x${height}, their 2 fps content repeated to 25 fps with temporal noise, libx264 veryfast, no B-frames, GOP 50 (2 s), ${seconds} s`,
   };
 }
 

@@ -16,6 +16,11 @@
                             seed set, threshold on the same val block, ties -> HIGHEST threshold
              ens_tielow   : diagnostic, mean heatmap, ties -> lowest threshold
            Metrics: box P/R/F1 on all frames of the left-out site, pooled over the 5 folds (sum of TP/FP/FN).
+  final:   scripts/models/hotspot_seeds.py final --seeds 0,1,2 --iters 1500 --cache /tmp/hot_final --out models/hotspot
+           The shipping build of the candidate: one v1 net per seed trained on sites A-D (v1 recipe, 1500 iterations,
+           same split_val tail block), mean heatmap, threshold on the A-D validation block (ties -> highest), site E
+           held out; writes <out>/model.onnx (one graph), <out>/hotspot_ens.pt, <out>/train_result.json (for finalize.py;
+           the seed-independent threshold baselines are copied from the previous train_result.json).
   ensemble-export: scripts/models/hotspot_seeds.py export --ckpts a.pt,b.pt,c.pt --threshold T --out model.onnx
            One ONNX graph: mean of the members' sigmoid heatmaps (same input/output contract as v1).
 """
@@ -165,9 +170,39 @@ def load_net(path):
     return net
 
 
+def final(seeds, iters, cache, out):
+    os.makedirs(cache, exist_ok=True)
+    tr_sites, test_site = list("ABCD"), "E"
+    items = sum((fold_items(x) for x in tr_sites), [])
+    tr, va = H.split_val(items)
+    te = fold_items(test_site)
+    nets = []
+    for seed in seeds:
+        path = f"{cache}/final_s{seed}.pt"
+        if not os.path.exists(path):
+            net = H.train_model(tr, iters, seed, log=False)
+            torch.save({"state_dict": net.state_dict(), "seed": seed, "iters": iters, "train_sites": tr_sites}, path)
+        nets.append(load_net(path))
+    ens = MeanEnsemble(nets).eval()
+    hv = H.predict_heatmaps(ens, va)
+    ht = H.predict_heatmaps(ens, te)
+    thr, vm = tune(hv, va, "high")
+    prev = json.load(open(f"{out}/train_result.json")) if os.path.exists(f"{out}/train_result.json") else {}
+    res = {"train_sites": tr_sites, "test_site": test_site, "threshold": thr, "val": vm,
+           "test": H.eval_boxes(ht, te, thr), "test_native": H.eval_boxes(H.predict_heatmaps(ens, te, "native"), te, thr),
+           "test_per_camera": per_cam(ht, te, thr), "params": sum(p.numel() for p in ens.parameters()),
+           "members": {"seeds": seeds, "iters": iters, "combine": "mean of sigmoid heatmaps", "threshold_ties": "highest"},
+           "baseline": prev.get("baseline")}
+    os.makedirs(out, exist_ok=True)
+    torch.save({"members": [n.state_dict() for n in nets], "seeds": seeds, "threshold": thr}, f"{out}/hotspot_ens.pt")
+    H.export_onnx(ens, f"{out}/model.onnx")
+    json.dump(res, open(f"{out}/train_result.json", "w"), indent=1)
+    print(json.dumps(res))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["train", "report", "export"])
+    ap.add_argument("mode", choices=["train", "report", "export", "final"])
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--sets", default="0,1,2")
     ap.add_argument("--iters", type=int, default=300)
@@ -181,6 +216,8 @@ def main():
     elif a.mode == "report":
         sets = [[int(x) for x in g.split(",")] for g in a.sets.split(":")]
         report(seeds, sets, a.cache, a.out, a.iters)
+    elif a.mode == "final":
+        final(seeds, a.iters, a.cache, a.out)
     else:
         ens = MeanEnsemble([load_net(p) for p in a.ckpts.split(",")])
         H.export_onnx(ens, a.out)

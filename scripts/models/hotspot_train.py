@@ -9,8 +9,9 @@ Usage (run from the repo root, with /usr/bin/python3):
 
 Data: /work/shared/data/flame-t/site-*/images/<Cam>_<frame>.jpeg + labels/<Cam>_<frame>.txt (YOLO;
 class 1 = fire = positive target, class 0 = non-fire hot object = hard negative).
-Validation split (threshold selection only): per training site and camera, the last 20% of frames
-by frame number (a contiguous block). The test site is never used for training or tuning.
+Validation split (threshold selection only): per camera, the last 20% of that camera's frames of the training
+sites taken in site order (split_val groups by camera only), so the block is almost entirely the last training
+site's frames (see models/hotspot/card.md, "Correction"). The test site is never used for training or tuning.
 """
 import argparse
 import glob

@@ -450,9 +450,9 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       'simulator (GStreamer, one pipeline per camera) runs on the same 2 cores ("sim server" column), so these ' +
       'are lower bounds for TowerWatch alone; other helpers\' processes share the machine too ("machine busy").',
     '',
-    `- capture-only series: ${clip.description}; frames scaled to 854×480 in ffmpeg (what a smoke camera gets).`,
+    `- capture-only series: ${clip.description}; frames stretched to the smoke model's 640×480 input inside ffmpeg (what a smoke camera gets; shown at 854×480).`,
     `- "towers" series (all detectors on): cameras alternate between a visible camera — ${visible.description}, ` +
-      'smoke model, frames scaled to 854×480 in ffmpeg — and a thermal camera — ' +
+      'smoke model, frames stretched to its 640×480 input inside ffmpeg — and a thermal camera — ' +
       `${thermal.description}, hotspot model at native size (1 tile). Detection → DetectLoop → AlertService ` +
       '(file evidence store, JPEG ring + ffmpeg clip encoder as in production) → socket.io server → one client ' +
       'in a worker thread.',

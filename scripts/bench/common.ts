@@ -459,7 +459,8 @@ export function modelNeed(name: string): FrameNeed {
   const spec = ModelSpec.parse(
     JSON.parse(readFileSync(path.join(REPO_ROOT, 'models', e.dir, 'model.json'), 'utf8')),
   );
-  return { input: spec.inputSize, nativeScale: e.tiling.mode !== 'never' };
+  // heatmap models always stretch (onnxModel.ts)
+  return { input: spec.inputSize, nativeScale: e.tiling.mode !== 'never', resize: 'stretch' };
 }
 
 /** Runs `fn` `runs` times back to back. @returns p50/p95 wall time, ms, and the row count of the last run. */

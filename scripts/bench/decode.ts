@@ -175,7 +175,7 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
     }
     clips.push(syntheticHevcClip(90));
   }
-  // The product's capture for a visible camera running the smoke model: frames scaled to 854×480 in ffmpeg.
+  // The product's capture for a visible camera running the smoke model: frames stretched to its 640×480 input in ffmpeg.
   const frameNeeds = [modelNeed('smoke')];
   const runs: FleetResult[] = [];
   const ratios: DecodeData['ratios'] = [];
@@ -210,7 +210,7 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
   const md = [
     `${cameras} real \`CameraWorker\`s per run (decodeMode forced, sampleIntervalMs 2000, 1 frame / 2 s expected, ` +
       'capture as the runtime configures a smoke camera: `-threads 1`, `-discard nokey -skip_frame nokey` in ' +
-      'keyframe mode, frames scaled to 854×480 inside ffmpeg) ' +
+      'keyframe mode, frames stretched to the smoke model\'s 640×480 input inside ffmpeg) ' +
       `reading the demo RTSP server over RTSP/TCP; the window (${windowS} s) starts 1 s after every camera ` +
       'delivered its first frame. CPU = utime+stime from `/proc/<pid>/stat` of the capture ffmpeg children, ' +
       'sampled every second; RSS = VmRSS of those processes (shared libraries counted in every process), PSS = ' +
@@ -230,7 +230,7 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
       ratios.map((r) => [r.clip, `**${fmt(r.ratio, 1)}×**`, '≥ 10×', `${fmt(r.nodeRatio, 2)}×`]),
     ),
     '',
-    'Node CPU (PPM parsing + flat-frame check of the same number of 854×480 frames) is the same work in both ' +
+    'Node CPU (PPM parsing + flat-frame check of the same number of 640×480 frames) is the same work in both ' +
       'modes, so its ratio stays near 1×.',
     ...(diag.length === 0
       ? []

@@ -11,7 +11,7 @@
  *   restarts only that camera's worker; an added or enabled camera starts one, a deleted or disabled one stops.
  */
 import type { SampledFrame } from '../capture/cameraWorker.ts';
-import type { RgbImage } from '../capture/ppmStream.ts';
+import { shownSize, type RgbImage } from '../capture/ppmStream.ts';
 import type { StreamProbe } from '../capture/probe.ts';
 import { PtzError, type PtzController } from '../capture/ptz.ts';
 import { resolveCameraUrl } from '../capture/cameraUrl.ts';
@@ -531,8 +531,9 @@ export class CameraAdminService {
       jpeg: await this.deps.encodeJpeg(f.image),
       capturedAt: iso(f.capturedAt),
       presetId: f.presetId,
-      width: f.image.width,
-      height: f.image.height,
+      // the JPEG's own size: a frame stretched by capture is shown at its display size
+      width: shownSize(f.image).width,
+      height: shownSize(f.image).height,
     };
   }
 
@@ -599,8 +600,9 @@ export class CameraAdminService {
     return {
       capturedAt: iso(f.capturedAt),
       framePresetId: f.presetId,
-      width: W,
-      height: H,
+      // boxes are normalised; the size reported is the one people see (a stretched frame's display size)
+      width: shownSize(f.image).width,
+      height: shownSize(f.image).height,
       detections,
       missingModels: plan.types.filter((t) => !this.deps.detectors.has(t)),
     };

@@ -13,7 +13,7 @@ import type { CameraConfig } from '../schemas/config.ts';
 import type { Clock } from '../util/clock.ts';
 import { redactUrl, type Logger } from '../util/logger.ts';
 import { resolveCameraUrl } from './cameraUrl.ts';
-import { buildCaptureArgs, captureOutputSize, type DecodeMode, type FrameNeed } from './ffmpegArgs.ts';
+import { buildCaptureArgs, captureFrameSize, type DecodeMode, type FrameNeed } from './ffmpegArgs.ts';
 import { isFlatFrame, updateBadRatio } from './frameQuality.ts';
 import { Patrol } from './patrol.ts';
 import { chooseDecodeMode, probeStream, type StreamProbe } from './probe.ts';
@@ -60,6 +60,11 @@ export interface WorkerStatus {
   nativeSize: { width: number; height: number } | null;
   /** Size of the frames ffmpeg outputs (scaled inside ffmpeg), px; null = native size. */
   outputSize: { width: number; height: number } | null;
+  /**
+   * Size people see the frames at when ffmpeg stretched them to a model's input (`RgbImage.display`), px;
+   * null when the output keeps the camera's aspect.
+   */
+  displaySize: { width: number; height: number } | null;
 }
 
 export interface CameraWorkerDeps {
@@ -78,7 +83,8 @@ export interface CameraWorkerDeps {
   /**
    * What the camera's enabled detectors need from its frames (one entry per model, all presets). When no
    * model needs native scale, the stream is probed once for its size and ffmpeg outputs the smallest frames
-   * covering every model input ({@link captureOutputSize}). Absent or empty: native-size frames.
+   * covering every model input, or exactly a stretch model's input ({@link captureFrameSize}). Absent or
+   * empty: native-size frames.
    */
   frameNeeds?: readonly FrameNeed[];
 }
@@ -117,6 +123,7 @@ export class CameraWorker {
       gopMs: null,
       nativeSize: null,
       outputSize: null,
+      displaySize: null,
     };
   }
 
@@ -189,7 +196,9 @@ export class CameraWorker {
           this.state.decodeMode = chooseDecodeMode(p.gopMs, this.camera.sampleIntervalMs);
         }
         this.state.nativeSize = p.width > 0 && p.height > 0 ? { width: p.width, height: p.height } : null;
-        this.state.outputSize = captureOutputSize(this.state.nativeSize, needs);
+        const size = captureFrameSize(this.state.nativeSize, needs);
+        this.state.outputSize = size.output;
+        this.state.displaySize = size.display;
         this.deps.log.info(
           {
             codec: p.codec,
@@ -198,6 +207,7 @@ export class CameraWorker {
             gopMs: p.gopMs,
             decodeMode: this.state.decodeMode,
             outputSize: this.state.outputSize,
+            displaySize: this.state.displaySize,
           },
           'stream probed',
         );
@@ -300,8 +310,17 @@ export class CameraWorker {
       capturedAt: now,
       readMs,
       seq: ++this.seq,
-      image,
+      image: this.withDisplay(image),
     });
+  }
+
+  /** Marks a stretched frame with the size people see it at (only when it has the size that was asked for). */
+  private withDisplay(image: RgbImage): RgbImage {
+    const out = this.state.outputSize;
+    const display = this.state.displaySize;
+    if (!display || !out || image.width !== out.width || image.height !== out.height) return image;
+    image.display = display;
+    return image;
   }
 
   /** Status while frames flow: PTZ fault > degraded > online. */

@@ -3,6 +3,7 @@ import {
   buildCaptureArgs,
   buildLiveArgs,
   buildLoopFeederArgs,
+  captureFrameSize,
   captureOutputSize,
   fpsRational,
 } from './ffmpegArgs.ts';
@@ -158,6 +159,48 @@ describe('captureOutputSize', () => {
     expect(captureOutputSize({ width: 1920, height: 1080 }, [smoke, big])).toEqual({
       width: 1024,
       height: 576,
+    });
+  });
+});
+
+describe('captureFrameSize', () => {
+  const smoke = { input: { width: 640, height: 480 }, nativeScale: false, resize: 'stretch' as const };
+  it('outputs exactly the input of a stretch model, with the aspect-kept size for people', () => {
+    expect(captureFrameSize({ width: 1920, height: 1080 }, [smoke])).toEqual({
+      output: { width: 640, height: 480 },
+      display: { width: 854, height: 480 },
+    });
+    // a 640×360 sub-stream is stretched up to 640×480 (what the model would get anyway); shown at native size
+    expect(captureFrameSize({ width: 640, height: 360 }, [smoke])).toEqual({
+      output: { width: 640, height: 480 },
+      display: { width: 640, height: 360 },
+    });
+    // same aspect as the input: plain downscale, nothing to un-stretch
+    expect(captureFrameSize({ width: 1280, height: 960 }, [smoke])).toEqual({
+      output: { width: 640, height: 480 },
+      display: null,
+    });
+    expect(captureFrameSize({ width: 640, height: 480 }, [smoke])).toEqual({ output: null, display: null });
+  });
+  it('keeps the aspect-kept rule for letterbox, unknown-resize, mixed-size, tiling models and unknown sizes', () => {
+    const yolo = { ...smoke, resize: 'letterbox' as const };
+    const unknown = { input: { width: 640, height: 480 }, nativeScale: false };
+    const other = { ...smoke, input: { width: 320, height: 320 } };
+    const hotspot = { input: { width: 320, height: 256 }, nativeScale: true, resize: 'stretch' as const };
+    const dust = { input: { width: 320, height: 0 }, nativeScale: false };
+    const hd = { width: 1920, height: 1080 };
+    expect(captureFrameSize(hd, [yolo])).toEqual({ output: { width: 854, height: 480 }, display: null });
+    expect(captureFrameSize(hd, [unknown])).toEqual({ output: { width: 854, height: 480 }, display: null });
+    expect(captureFrameSize(hd, [smoke, other])).toEqual({ output: { width: 854, height: 480 }, display: null });
+    expect(captureFrameSize(hd, [smoke, dust])).toEqual({ output: { width: 854, height: 480 }, display: null });
+    expect(captureFrameSize(hd, [smoke, hotspot])).toEqual({ output: null, display: null });
+    expect(captureFrameSize(null, [smoke])).toEqual({ output: null, display: null });
+    expect(captureFrameSize(hd, [])).toEqual({ output: null, display: null });
+  });
+  it('accepts several stretch models of one input size', () => {
+    expect(captureFrameSize({ width: 1920, height: 1080 }, [smoke, { ...smoke }]).output).toEqual({
+      width: 640,
+      height: 480,
     });
   });
 });

@@ -90,6 +90,12 @@ export interface FrameNeed {
    * (tiling `never`).
    */
   nativeScale: boolean;
+  /**
+   * How a whole-frame model maps the frame onto its input: `stretch` (each axis scaled on its own: heatmap
+   * models) or `letterbox` (aspect kept, padded: YOLO). Absent: treated as `letterbox` (the frame's aspect is
+   * kept).
+   */
+  resize?: 'stretch' | 'letterbox';
 }
 
 /**
@@ -126,6 +132,58 @@ export function captureOutputSize(
   const height = evenUp(native.height * scale, native.height);
   if (width >= native.width && height >= native.height) return null;
   return { width, height };
+}
+
+/** Frame sizes for one camera's sampling ffmpeg ({@link captureFrameSize}). */
+export interface CaptureFrameSize {
+  /** Size ffmpeg outputs, px; null = native size. */
+  output: { width: number; height: number } | null;
+  /** Size people see the frames at (`RgbImage.display`) when `output` does not keep the aspect; else null. */
+  display: { width: number; height: number } | null;
+}
+
+/**
+ * The capture frame size, extending {@link captureOutputSize} with one case: when every enabled model is a
+ * whole-frame `stretch` model (tiling `never`) with the same input size, ffmpeg outputs **exactly** that size
+ * (non-uniform scale, upscaling a short axis if need be). The model then receives the frame as it is, with no
+ * resize in Node: swscale scales in the same pass as its YUV → RGB conversion (+2 ms of ffmpeg CPU per
+ * 640×360 → 640×480 frame, measured with `ffmpeg -skip_frame nokey … -vf scale=640:480` on this project's
+ * 2-core machine, 2026-11-30), where sharp's stretch of the aspect-kept frame cost 2.0 ms (854×480 → 640×480)
+ * to 6.4 ms (640×360 → 640×480) of libvips CPU plus a 0.9 MB copy. This is what NVRs do for their detect
+ * stream (Frigate's `detect.width/height` are applied by ffmpeg). People still see the camera's aspect:
+ * `display` is the aspect-kept size the old rule gives (or the native size), and evidence is rendered at it.
+ * Letterbox models (YOLO), mixed input sizes, tiling models and dust (`height: 0` work size) keep the
+ * aspect-kept rule, with `display` null.
+ * @param native the probed stream size, px; null when unknown (→ native output, no display size).
+ */
+export function captureFrameSize(
+  native: { width: number; height: number } | null,
+  needs: readonly FrameNeed[],
+): CaptureFrameSize {
+  const kept = captureOutputSize(native, needs);
+  const first = needs[0];
+  const exact =
+    native !== null &&
+    first !== undefined &&
+    needs.every(
+      (n) =>
+        !n.nativeScale &&
+        n.resize === 'stretch' &&
+        n.input.width === first.input.width &&
+        n.input.height === first.input.height,
+    ) &&
+    first.input.width >= 2 &&
+    first.input.height >= 2 &&
+    first.input.width % 2 === 0 &&
+    first.input.height % 2 === 0;
+  if (!exact || native === null) return { output: kept, display: null };
+  const { width, height } = first.input;
+  if (width === native.width && height === native.height) return { output: null, display: null };
+  const display = kept ?? native;
+  return {
+    output: { width, height },
+    display: display.width === width && display.height === height ? null : { ...display },
+  };
 }
 
 /**

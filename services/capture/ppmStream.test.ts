@@ -47,3 +47,20 @@ describe('PpmStreamParser', () => {
     expect(() => new PpmStreamParser().push(Buffer.from('P6\n99999 2\n255\n'))).toThrow(PpmFormatError);
   });
 });
+
+describe('PpmStreamParser buffers', () => {
+  it('gives each frame its own SharedArrayBuffer-backed pixels, unaffected by later chunks', () => {
+    const p = new PpmStreamParser();
+    const chunk = Buffer.concat([ppm(2, 2, 5), ppm(2, 2, 6)]);
+    const frames = p.push(chunk);
+    chunk.fill(0); // the caller reuses its chunk: the frames keep their pixels
+    expect(frames.map((f) => f.data[0])).toEqual([5, 6]);
+    expect(frames[0]!.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(frames[0]!.data.buffer).not.toBe(frames[1]!.data.buffer);
+    expect(frames[0]!.data.length).toBe(12);
+  });
+
+  it('rejects a header that never ends', () => {
+    expect(() => new PpmStreamParser().push(Buffer.from(`P6\n${' '.repeat(300)}`))).toThrow(PpmFormatError);
+  });
+});

@@ -23,7 +23,7 @@ export interface Detector {
     /** Model input, px (lets capture scale frames to what the model uses; see frameNeedsFor). */
     inputSize?: { width: number; height: number };
     /** Tiling mode from the manifest: `never` = the whole frame is resized to the input. */
-    tiling?: { mode: 'auto' | 'always' | 'never' };
+    tiling?: { mode: 'auto' | 'always' | 'never'; resize?: 'stretch' | 'letterbox' };
   };
   detect(frame: RgbImage, opts?: DetectOptions): Promise<DetectorResult>;
 }
@@ -74,6 +74,7 @@ export function frameNeedsFor(
   return [...used].map((d) => ({
     input: d.spec.inputSize ?? { width: 0, height: 0 },
     nativeScale: d.spec.inputSize === undefined || d.spec.tiling?.mode !== 'never',
+    ...(d.spec.tiling?.resize ? { resize: d.spec.tiling.resize } : {}),
   }));
 }
 

@@ -241,6 +241,8 @@ function resolveEntry(entry: ManifestEntry, modelsDir: string): Resolved {
 /** A loaded model (any kind), usable as a `Detector` by the detect loop. */
 export class OnnxModel {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Reused model-input buffers by float count ({@link inputBuffer}). */
+  private readonly scratch = new Map<number, Float32Array>();
 
   private constructor(
     readonly spec: ModelInfo,
@@ -360,14 +362,14 @@ export class OnnxModel {
           this.spec.batch > 1 && this.r.info.kind !== 'heatmap'
             ? this.fixedOrGroup(group.length)
             : group.length;
-        const data = new Float32Array(n * per);
+        const data = this.inputBuffer(n * per);
         for (const [k, v] of group.entries()) {
           const px = await viewPixels(frame, v, this.spec.inputSize, this.r.padValue);
-          data.set(
-            rgbToTensor(px, width, height, this.spec.channels, this.r.mean, this.r.std, this.spec.layout),
-            k * per,
-          );
+          const slot = data.subarray(k * per, (k + 1) * per);
+          rgbToTensor(px, width, height, this.spec.channels, this.r.mean, this.r.std, this.spec.layout, slot);
         }
+        // unused slots of a fixed batch stay zero (they may hold the previous call's views)
+        if (group.length < n) data.fill(0, group.length * per);
         const out = await this.runBatch(data, n);
         for (const [k, v] of group.entries()) all.push(...mapDetections(this.decode(out, k, threshold), v));
       }
@@ -390,6 +392,17 @@ export class OnnxModel {
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  /**
+   * The model-input buffer of `n` floats, reused across calls (a 640×480 RGB input is 3.7 MB: allocating it
+   * per frame cost page faults and GC work in every detection worker). Safe because calls are serialised per
+   * model and onnxruntime does not keep the input after `run` resolves.
+   */
+  private inputBuffer(n: number): Float32Array {
+    let b = this.scratch.get(n);
+    if (!b) this.scratch.set(n, (b = new Float32Array(n))); // a few sizes at most: full and last tile batch
+    return b;
   }
 
   private fixedOrGroup(n: number): number {

@@ -31,3 +31,27 @@ describe('tile pixels', () => {
     expect(Array.from(t)).toEqual([1, 0, 0, 0, 1, 0]);
   });
 });
+
+describe('copy-free paths', () => {
+  const frame = { width: 3, height: 2, data: Buffer.from(Array.from({ length: 18 }, (_, i) => i)) };
+  it('returns whole-row crops as views of the frame, other crops as copies', () => {
+    const whole = cropRgb(frame, { x: 0, y: 0, w: 3, h: 2 });
+    expect(whole.buffer).toBe(frame.data.buffer);
+    expect(Array.from(whole)).toEqual(Array.from(frame.data));
+    const row = cropRgb(frame, { x: 0, y: 1, w: 3, h: 1 });
+    expect(Array.from(row)).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 17]);
+    expect(cropRgb(frame, { x: 1, y: 0, w: 2, h: 1 }).buffer).not.toBe(frame.data.buffer);
+  });
+  it('writes the tensor into a given slot, the same values as a fresh array', () => {
+    const px = new Uint8Array(cropRgb(frame, { x: 0, y: 0, w: 3, h: 2 }));
+    const fresh = rgbToTensor(px, 3, 2, 3, [0.5, 0.4, 0.3], [0.2, 0.2, 0.2], 'nchw');
+    const batch = new Float32Array(2 * 18).fill(7);
+    const slot = batch.subarray(18, 36);
+    expect(rgbToTensor(px, 3, 2, 3, [0.5, 0.4, 0.3], [0.2, 0.2, 0.2], 'nchw', slot)).toBe(slot);
+    expect(Array.from(slot)).toEqual(Array.from(fresh));
+    expect(batch[0]).toBe(7); // the other slot is untouched
+    expect(() => rgbToTensor(px, 3, 2, 3, [0, 0, 0], [1, 1, 1], 'nchw', new Float32Array(5))).toThrow(
+      RangeError,
+    );
+  });
+});

@@ -7,6 +7,9 @@ import type { RgbImage } from '../capture/ppmStream.ts';
 /**
  * Packs interleaved 8-bit pixels (HWC) into planar normalised float32 (CHW): value = (p/255 − mean[c]) / std[c].
  * @param pixels `width*height*channels` bytes.
+ * @param into optional destination of exactly `width*height*channels` floats (e.g. a slot of a reused batch
+ *   buffer), written and returned instead of a new array.
+ * @throws RangeError on a wrong pixel count or destination length.
  */
 export function toNchwFloat(
   pixels: Uint8Array,
@@ -15,11 +18,12 @@ export function toNchwFloat(
   channels: number,
   mean: number[],
   std: number[],
+  into?: Float32Array,
 ): Float32Array {
   const plane = width * height;
   if (pixels.length !== plane * channels)
     throw new RangeError(`expected ${plane * channels} bytes, got ${pixels.length}`);
-  const out = new Float32Array(plane * channels);
+  const out = destination(into, plane * channels);
   // One pass over the pixels with a 256-entry table per channel (value → normalised float): the interleaved
   // source is read once, sequentially, instead of once per channel (about 2× faster for 640×480 RGB).
   const luts = Array.from({ length: channels }, (_, c) => channelLut(mean[c] ?? 0, std[c] ?? 1));
@@ -40,6 +44,13 @@ export function toNchwFloat(
   return out;
 }
 
+/** `into` when given (length-checked), else a new zeroed array of `n` floats. */
+function destination(into: Float32Array | undefined, n: number): Float32Array {
+  if (!into) return new Float32Array(n);
+  if (into.length !== n) throw new RangeError(`destination holds ${into.length} floats, need ${n}`);
+  return into;
+}
+
 /** value (0..255) → (value/255 − mean) / std, as float32 (the same rounding as computing it per pixel). */
 function channelLut(mean: number, std: number): Float32Array {
   const scale = 1 / (255 * std);
@@ -48,13 +59,19 @@ function channelLut(mean: number, std: number): Float32Array {
 }
 
 /**
- * Copies the rectangle `src` (frame px, integers, inside the frame) out of a packed RGB24 frame.
+ * The rectangle `src` (frame px, integers, inside the frame) of a packed RGB24 frame. Full-width rectangles
+ * (the whole frame, or whole rows) are returned as a view of the frame's bytes, without a copy: callers only
+ * read it. Other rectangles are copied.
  * @throws RangeError when the rectangle leaves the frame.
  */
 export function cropRgb(frame: RgbImage, src: { x: number; y: number; w: number; h: number }): Uint8Array {
   const { x, y, w, h } = src;
   if (x < 0 || y < 0 || x + w > frame.width || y + h > frame.height || w < 1 || h < 1)
     throw new RangeError(`crop ${w}x${h}+${x}+${y} outside ${frame.width}x${frame.height}`);
+  if (x === 0 && w === frame.width) {
+    const d = frame.data;
+    return new Uint8Array(d.buffer, d.byteOffset + y * w * 3, w * h * 3);
+  }
   const out = new Uint8Array(w * h * 3);
   for (let r = 0; r < h; r++) {
     const from = ((y + r) * frame.width + x) * 3;
@@ -89,6 +106,7 @@ export function pasteRgb(
 /**
  * RGB24 (HWC) → normalised float32 model input, NCHW or NHWC, 1 channel (Rec. 601 luma
  * 0.299R + 0.587G + 0.114B; thermal white-hot frames have R = G = B so this is exact there) or 3 (RGB).
+ * @param into optional destination of exactly `width*height*channels` floats, written and returned.
  */
 export function rgbToTensor(
   rgb: Uint8Array,
@@ -98,6 +116,7 @@ export function rgbToTensor(
   mean: readonly number[],
   std: readonly number[],
   layout: 'nchw' | 'nhwc',
+  into?: Float32Array,
 ): Float32Array {
   const plane = width * height;
   let src: Uint8Array = rgb;
@@ -107,8 +126,8 @@ export function rgbToTensor(
     for (let i = 0, j = 0; i < plane; i++, j += 3)
       src[i] = Math.round(0.299 * rgb[j]! + 0.587 * rgb[j + 1]! + 0.114 * rgb[j + 2]!);
   }
-  if (layout === 'nchw') return toNchwFloat(src, width, height, channels, [...mean], [...std]);
-  const out = new Float32Array(plane * channels);
+  if (layout === 'nchw') return toNchwFloat(src, width, height, channels, [...mean], [...std], into);
+  const out = destination(into, plane * channels);
   for (let c = 0; c < channels; c++) {
     const scale = 1 / (255 * (std[c] ?? 1));
     const bias = -(mean[c] ?? 0) / (std[c] ?? 1);

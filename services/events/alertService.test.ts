@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Alert, ServerEvent } from '../schemas/api.ts';
 import type { Store } from '../store/repository.ts';
@@ -80,6 +81,29 @@ function setup(wrap: (s: Store) => Store = (s) => s) {
 }
 
 describe('AlertService', () => {
+  it('reports boxes, frame size and snapshots of a stretched frame in its display px', async () => {
+    const { store, files, svc, clock } = setup();
+    // 64×48 frame stretched from a 96×48 (2:1) view: x × 1.5, y stays
+    const stretched = { ...image, display: { width: 96, height: 48 } };
+    for (const x of [30, 30]) {
+      clock.advance(2000);
+      await svc.observeFrame(
+        { cameraId: 'cam-a', presetId: null, capturedAt: clock.now(), image: stretched },
+        [{ type: 'hotspot', thresholds: th, detections: [{ score: 0.9, box: { x, y: 20, w: 4, h: 4 } }] }],
+      );
+    }
+    await svc.idle();
+    const [a] = (await store.listAlerts({ limit: 10 })) as [Alert];
+    expect([a.frameWidth, a.frameHeight]).toEqual([96, 48]);
+    expect(a.box).toEqual({ x: 45, y: 20, w: 6, h: 4 });
+    // box centre 48 of 96 px: the same fraction as 32 of 64 in the stretched frame, so the bearing is unchanged
+    expect(a.bearingDeg).toBeCloseTo(45 + 60 * (48 / 96 - 0.5), 1);
+    const meta = await sharp(files.get(`${a.id}.jpg`)).metadata();
+    expect([meta.width, meta.height]).toEqual([96, 48]);
+    const clean = await sharp(files.get(`${a.id}.clean.jpg`)).metadata();
+    expect([clean.width, clean.height]).toEqual([96, 48]);
+  });
+
   it('opens one alert per fire with bearing, ray, clean snapshot and clip, and closes it after the quiet period', async () => {
     const { store, files, encoded, events, svc, frame, clock } = setup();
     await frame('cam-a', null);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
-import type { RgbImage } from '../capture/ppmStream.ts';
+import { shownSize, type RgbImage } from '../capture/ppmStream.ts';
 import type { Alert, Box, ServerEvent } from '../schemas/api.ts';
 import type { AlertingConfig, DetectionType } from '../schemas/config.ts';
 import type { AlertRepository } from '../store/repository.ts';
@@ -147,9 +147,12 @@ export class AlertService {
   /**
    * Feeds one analysed frame: for each detection type run on it, that type's detections (frame px, already
    * filtered by masks/ROI, scores ≥ the relaxed threshold). Resolves once resulting changes are stored and
-   * published (clips are encoded in the background; see {@link idle}).
+   * published (clips are encoded in the background; see {@link idle}). A frame stretched by capture
+   * (`image.display`) has its boxes mapped to display px here, so tracks, stored alerts, bearings and
+   * snapshots all use the pixels people see.
    */
-  observeFrame(frame: FrameInput, observations: readonly TypeObservation[]): Promise<void> {
+  observeFrame(frame: FrameInput, frameObservations: readonly TypeObservation[]): Promise<void> {
+    const observations = toDisplayPx(frame.image, frameObservations);
     // A frame is JPEG-encoded only when a clip needs it: while the camera has an open alert (encoded before
     // joining the serial chain, so frames of different cameras encode in parallel on the libuv pool), or when an
     // alert opens on it. Otherwise it waits raw in the camera's pre-roll ring and is encoded only if an alert
@@ -384,7 +387,12 @@ export class AlertService {
   ): Promise<void> {
     const { store, publish, evidence } = this.deps;
     if (action.kind === 'open' && frame && type) {
-      const joined = await this.incidentOf(g, action.box, frame.image.width, frame.image.height);
+      const joined = await this.incidentOf(
+        g,
+        action.box,
+        shownSize(frame.image).width,
+        shownSize(frame.image).height,
+      );
       if (joined) {
         // Same incident as an open alert: this track now keeps that alert alive and updates it.
         g.alerts.set(action.trackId, joined);
@@ -418,13 +426,19 @@ export class AlertService {
         closedAt: null,
         peakScore: action.score,
         box: action.box,
-        frameWidth: frame.image.width,
-        frameHeight: frame.image.height,
+        frameWidth: shownSize(frame.image).width,
+        frameHeight: shownSize(frame.image).height,
         hits: action.hits,
         snapshotUrl: `/api/alerts/${id}/snapshot.jpg`,
         trackId: action.trackId,
         ...(evidence.writeCleanSnapshot ? { cleanSnapshotUrl: `/api/alerts/${id}/clean.jpg` } : {}),
-        ...this.geoOf(frame.cameraId, frame.presetId, action.box, frame.image.width, frame.image.height),
+        ...this.geoOf(
+          frame.cameraId,
+          frame.presetId,
+          action.box,
+          shownSize(frame.image).width,
+          shownSize(frame.image).height,
+        ),
       };
       const frames = clipFrame ? [...pre, clipFrame] : pre;
       await this.storeSection(async () => {
@@ -468,14 +482,14 @@ export class AlertService {
           ? {
               peakScore: action.score,
               box: action.box,
-              frameWidth: frame.image.width,
-              frameHeight: frame.image.height,
+              frameWidth: shownSize(frame.image).width,
+              frameHeight: shownSize(frame.image).height,
               ...this.geoOf(
                 frame.cameraId,
                 frame.presetId,
                 action.box,
-                frame.image.width,
-                frame.image.height,
+                shownSize(frame.image).width,
+                shownSize(frame.image).height,
               ),
             }
           : {}),
@@ -570,9 +584,33 @@ export class AlertService {
   }
 }
 
-/** JPEG (quality 80, no Huffman optimisation: half the CPU, see SNAPSHOT_JPEG) of a frame for the clip ring. */
+/** Maps detection boxes from a stretched frame's px to its display px (identity for other frames). */
+function toDisplayPx(img: RgbImage, obs: readonly TypeObservation[]): readonly TypeObservation[] {
+  const d = img.display;
+  if (!d || (d.width === img.width && d.height === img.height)) return obs;
+  const sx = d.width / img.width;
+  const sy = d.height / img.height;
+  return obs.map((o) => ({
+    ...o,
+    detections: o.detections.map((det) => ({
+      ...det,
+      box: { x: det.box.x * sx, y: det.box.y * sy, w: det.box.w * sx, h: det.box.h * sy },
+    })),
+  }));
+}
+
+/**
+ * JPEG (quality 80, no Huffman optimisation: half the CPU, see SNAPSHOT_JPEG) of a frame for the clip ring, at its
+ * display size (a frame stretched by capture is resized back).
+ */
 async function encodeJpeg(img: RgbImage): Promise<Buffer> {
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+  const d = img.display;
+  const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
+  return (
+    d && (d.width !== img.width || d.height !== img.height)
+      ? s.resize(d.width, d.height, { fit: 'fill', kernel: 'linear' })
+      : s
+  )
     .jpeg({ quality: 80, optimiseCoding: false })
     .toBuffer();
 }

@@ -90,7 +90,22 @@ export function drawBoxes(frame: RgbImage, boxes: readonly { box: Box; type: str
 }
 
 /**
- * Encodes the frame as JPEG (quality 85) with the boxes drawn. Unlabelled boxes (alert snapshots) are drawn
+ * The frame as people see it: a frame stretched by capture to a model's input (`RgbImage.display` set) is
+ * resized back to its display size (sharp, bilinear); any other frame is returned as it is.
+ */
+export async function displayImage(frame: RgbImage): Promise<RgbImage> {
+  const d = frame.display;
+  if (!d || (d.width === frame.width && d.height === frame.height)) return frame;
+  const data = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+    .resize(d.width, d.height, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  return { width: d.width, height: d.height, data };
+}
+
+/**
+ * Encodes the frame as JPEG (quality 85) with the boxes drawn; a stretched frame is first shown at its display
+ * size ({@link displayImage}), and the boxes are then in display px. Unlabelled boxes (alert snapshots) are drawn
  * straight into the pixels ({@link drawBoxes}); only labels need the SVG overlay. Without boxes (the clean
  * snapshot) the frame is encoded directly.
  */
@@ -98,6 +113,7 @@ export async function renderSnapshot(
   frame: RgbImage,
   boxes: { box: Box; type: string; label?: string }[],
 ): Promise<Buffer> {
+  frame = await displayImage(frame);
   const raw = (f: RgbImage) => sharp(f.data, { raw: { width: f.width, height: f.height, channels: 3 } });
   if (boxes.every((b) => b.label === undefined))
     return raw(boxes.length > 0 ? drawBoxes(frame, boxes) : frame)

@@ -75,6 +75,21 @@ describe('capture output size', () => {
     expect(isFlatFrame(frames[0]!.image)).toBe(false);
   }, 90_000);
 
+  it('stretches to exactly a stretch model input inside ffmpeg and marks the frames with the size people see', async () => {
+    // 1280×960 (4:3) to a 2:1 stretch-model input: 640×320 frames, shown at the aspect-kept 640×480
+    const WIDE: FrameNeed = { input: { width: 640, height: 320 }, nativeScale: false, resize: 'stretch' };
+    const { w, frames } = run([WIDE]);
+    await waitFor('two frames', () => frames.length >= 2 || null, 60_000);
+    expect(w.status.outputSize).toEqual({ width: 640, height: 320 });
+    expect(w.status.displaySize).toEqual({ width: 640, height: 480 });
+    for (const f of frames) {
+      expect([f.image.width, f.image.height]).toEqual([640, 320]);
+      expect(f.image.data.length).toBe(640 * 320 * 3);
+      expect(f.image.display).toEqual({ width: 640, height: 480 });
+    }
+    expect(isFlatFrame(frames[0]!.image)).toBe(false);
+  }, 90_000);
+
   it('keeps native frames when a model tiles', async () => {
     const { w, frames } = run([SMOKE, HOTSPOT]);
     await waitFor('a frame', () => frames.length >= 1 || null, 60_000);

@@ -210,7 +210,7 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
   const md = [
     `${cameras} real \`CameraWorker\`s per run (decodeMode forced, sampleIntervalMs 2000, 1 frame / 2 s expected, ` +
       'capture as the runtime configures a smoke camera: `-threads 1`, `-discard nokey -skip_frame nokey` in ' +
-      'keyframe mode, frames stretched to the smoke model\'s 640×480 input inside ffmpeg) ' +
+      "keyframe mode, frames stretched to the smoke model's 640×480 input inside ffmpeg) " +
       `reading the demo RTSP server over RTSP/TCP; the window (${windowS} s) starts 1 s after every camera ` +
       'delivered its first frame. CPU = utime+stime from `/proc/<pid>/stat` of the capture ffmpeg children, ' +
       'sampled every second; RSS = VmRSS of those processes (shared libraries counted in every process), PSS = ' +

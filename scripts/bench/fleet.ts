@@ -49,6 +49,11 @@ export interface FleetOptions {
   /** Mixed fleet: camera i belongs to groups[i % groups.length]. */
   groups?: FleetGroup[];
   frameNeeds?: FrameNeed[];
+  /**
+   * Default true: {@link CAMERAS_PER_MOUNT} cameras share one simulator pipeline (`file-shared` mounts);
+   * false: one pipeline per camera (`file`), the simulator of the benchmarks before 2026-11-30 08:30.
+   */
+  sharedMounts?: boolean;
   /** Alert latency collector: called at window start (reset) and end (alert events in the window). */
   latency?: () => Promise<LatencyStats>;
   /** Soak: run past the clips' end (each worker restarts its ffmpeg when its stream ends). */
@@ -77,6 +82,12 @@ export interface LatencyStats {
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
+  /**
+   * Where the time went, p95 over the window's detector calls, ms: `wait` = frame capture → its detector call
+   * (DetectLoop: the camera's previous frame and its alert work), `pool` = call → result minus the model's
+   * own time (the pool queue and the hand-off to the worker), `model` = preprocessing + inference in the worker.
+   */
+  stagesP95?: { waitMs: number; poolMs: number; modelMs: number };
 }
 
 export interface CameraResult {
@@ -208,22 +219,42 @@ function spawnHostProcs(): ProcStat[] {
 }
 
 /**
- * Starts the demo RTSP server with one `file`-mode mount of `clip`: every client gets its own real-time-paced
- * stream of the clip from its start. (The `loop` mode — UDP MPEG-TS from `ffmpeg -re -stream_loop -1 -c copy`
- * feeders — delivered only ~15 % of the frames of a 1080p25 5 Mbit/s clip on this machine, in bursts of 4
- * frames every ~1.5 s, which would make full decoding look cheap; see BENCHMARKS.md.)
+ * Cameras per simulator mount in fleets: the mount's clip plays once for all of them (`file-shared`), so the
+ * simulator runs N/4 GStreamer pipelines instead of N. With one pipeline per camera the simulator took 25 % of
+ * this 2-core machine at 100 capture-only cameras (29.7 CPU-s/min, BENCHMARKS.md §2 of 2026-11-30), CPU that
+ * real cameras spend on their own hardware. The 4 cameras of a mount get their keyframes at the same moment
+ * (a burst), which is harder on the detection queue than independent cameras, not easier.
  */
-export async function startBenchServer(clip: BenchClip | BenchClip[]): Promise<DemoRtspServer> {
+export const CAMERAS_PER_MOUNT = 4;
+
+/** Mount name of the `k`-th mount of clip `i`. */
+export const mountName = (i: number, k: number): string => (i === 0 && k === 0 ? 'cam' : `cam${i}m${k}`);
+
+/**
+ * Starts the demo RTSP server with `mountsPerClip` mounts of each clip (mount names: {@link mountName}).
+ * `file` mode (default): every client gets its own real-time-paced stream of the clip from its start;
+ * `file-shared`: every mount plays its clip once, from its first client's connection, for all its clients.
+ * (The `loop` mode — UDP MPEG-TS from `ffmpeg -re -stream_loop -1 -c copy` feeders — delivered only ~15 % of
+ * the frames of a 1080p25 5 Mbit/s clip on this machine, in bursts of 4 frames every ~1.5 s, which would make
+ * full decoding look cheap; see BENCHMARKS.md.)
+ */
+export async function startBenchServer(
+  clip: BenchClip | BenchClip[],
+  o: { mountsPerClip?: number; mode?: 'file' | 'file-shared' } = {},
+): Promise<DemoRtspServer> {
   const port = await freePort();
   const clips = Array.isArray(clip) ? clip : [clip];
+  const mounts = Math.max(1, o.mountsPerClip ?? 1);
   return startDemoRtspServer({
     port,
     baseDir: '/',
-    streams: clips.map((c, i) => ({
-      mount: i === 0 ? 'cam' : `cam${i}`,
-      clip: c.file,
-      mode: 'file' as const,
-    })),
+    streams: clips.flatMap((c, i) =>
+      Array.from({ length: mounts }, (_, k) => ({
+        mount: mountName(i, k),
+        clip: c.file,
+        mode: o.mode ?? ('file' as const),
+      })),
+    ),
     log: pino({ level: 'silent' }),
     udpBase: 30000 + Math.floor(Math.random() * 300) * 64,
   });
@@ -236,7 +267,12 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     { clip: o.clip, detectors: ['smoke'], ...(o.frameNeeds ? { frameNeeds: o.frameNeeds } : {}) },
   ];
   const clipSeconds = Math.min(...groups.map((g) => g.clip.seconds));
-  const server = await startBenchServer(groups.map((g) => g.clip));
+  const perGroup = Math.ceil(o.cameras / groups.length);
+  const mountsPerClip = o.sharedMounts === false ? perGroup : Math.ceil(perGroup / CAMERAS_PER_MOUNT);
+  const server = await startBenchServer(
+    groups.map((g) => g.clip),
+    { mountsPerClip, mode: o.sharedMounts === false ? 'file' : 'file-shared' },
+  );
   const serverPid = childrenOf(process.pid).find((p) => readCmdline(p.pid).includes('rtsp_server.py'))?.pid;
   const quiet = pino({ level: 'silent' });
   const frames = new Map<string, number[]>();
@@ -251,7 +287,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       const cam = CameraConfig.parse({
         id,
         name: id,
-        url: server.urls[gi === 0 ? 'cam' : `cam${gi}`]!,
+        url: server.urls[mountName(gi, Math.floor(i / groups.length) % mountsPerClip)]!,
         channel: group.detectors.includes('hotspot') ? 'thermal' : 'visible',
         detectors: group.detectors,
         sampleIntervalMs: intervalMs,

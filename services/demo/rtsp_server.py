@@ -54,14 +54,16 @@ def main():
     for s in cfg["streams"]:
         factory = GstRtspServer.RTSPMediaFactory()
         codec = "h265" if s.get("codec") in ("hevc", "h265") else "h264"
-        if s.get("mode") == "file":
-            # Each client plays the file from its start (real-time paced, not looped): for streams whose
+        if s.get("mode") in ("file", "file-shared"):
+            # "file": each client plays the file from its start (real-time paced, not looped): for streams whose
             # first keyframe must come at once, e.g. a 60 s GOP that a live pre-roll would wait a minute for.
+            # "file-shared": one pipeline per mount, started by its first client; later clients join it (as
+            # several viewers of one real camera do), so N clients cost one demux + payload, not N.
             factory.set_launch(
                 "( filesrc location=\"%s\" ! qtdemux ! %sparse config-interval=-1 ! rtp%spay name=pay0 pt=96 config-interval=1 )"
                 % (s["clip"].replace("\"", ""), codec, codec)
             )
-            factory.set_shared(False)
+            factory.set_shared(s.get("mode") == "file-shared")
         else:
             factory.set_launch(
                 "( udpsrc port=%d buffer-size=4194304 caps=\"video/mpegts,systemstream=(boolean)true,packetsize=(int)188\" "
@@ -98,7 +100,7 @@ def main():
         )
 
     for s in cfg["streams"]:
-        if s.get("mode") != "file":
+        if s.get("mode") not in ("file", "file-shared"):
             start_feeder(s)
 
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendCapped, clipFfmpegArgs, FrameRing, type ClipFrame } from './clip.ts';
+import { appendCapped, clipBatchFfmpegArgs, clipFfmpegArgs, FrameRing, type ClipFrame } from './clip.ts';
 
 const f = (at: number) => ({ at, jpeg: Buffer.from([at]) });
 
@@ -21,5 +21,16 @@ describe('clip frames', () => {
     expect(a.join(' ')).toContain('-pix_fmt yuv420p');
     expect(a.join(' ')).toContain('-movflags +faststart');
     expect(a.at(-1)).toBe('/tmp/x/out.mp4');
+  });
+  it('maps each batch input to its own output with the same encoding options', () => {
+    const a = clipBatchFfmpegArgs([
+      { dir: '/t/a', fps: 2, out: '/t/a/clip.mp4' },
+      { dir: '/t/b', fps: 4, out: '/t/b/clip.mp4' },
+    ]).join(' ');
+    expect(a).toContain('-framerate 2 -i /t/a/%05d.jpg -framerate 4 -i /t/b/%05d.jpg');
+    expect(a).toMatch(
+      /-map 0:v .*-c:v libx264 .*-threads 1 \/t\/a\/clip\.mp4 -map 1:v .*-movflags \+faststart .*\/t\/b\/clip\.mp4$/,
+    );
+    expect(() => clipBatchFfmpegArgs([])).toThrow(RangeError);
   });
 });

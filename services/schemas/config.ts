@@ -230,8 +230,11 @@ export const DemoStream = z
     /**
      * `loop` (default): one live stream per mount, the clip looped without re-encoding, shared by all clients.
      * `file`: each client gets the (MP4) file from its start, not looped.
+     * `file-shared`: the file from its start when the mount's first client connects, not looped; later clients
+     * join that one stream (one pipeline per mount, as several viewers of one camera; the benches use it so
+     * that the camera simulator's CPU stays small next to TowerWatch's).
      */
-    mode: z.enum(['loop', 'file']).default('loop'),
+    mode: z.enum(['loop', 'file', 'file-shared']).default('loop'),
   })
   .strict();
 export type DemoStream = z.infer<typeof DemoStream>;

@@ -276,7 +276,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           mode: 'keyframes',
           detect: 'none',
           groups: capture,
-          levels: [30, 60, 100],
+          levels: [30, 60, 100, 140],
         },
         {
           name: 'full decode, capture only',
@@ -290,28 +290,28 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           mode: 'keyframes',
           detect: 'pool',
           groups: mixed,
-          levels: [10, 20, 40, 60, 100],
+          levels: [10, 20, 40, 60, 80, 100],
         },
         {
           name: 'towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool',
           mode: 'keyframes',
           detect: 'pool',
           groups: mixedSub,
-          levels: [40, 60, 80, 100],
+          levels: [40, 60, 80, 100, 120],
         },
         {
           name: 'towers, full decode, detection in worker pool',
           mode: 'all',
           detect: 'pool',
           groups: mixed,
-          levels: [8, 16, 24, 32, 40],
+          levels: [8, 16, 24, 32],
         },
         {
           name: 'towers, keyframes, detection on the main thread (previous design)',
           mode: 'keyframes',
           detect: 'inprocess',
           groups: mixed,
-          levels: [10, 20, 30, 40],
+          levels: [20, 40, 60, 80],
         },
       ];
   const series: Series[] = [];

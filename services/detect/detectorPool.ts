@@ -32,7 +32,7 @@ import { ModelLoadError, type DetectOptions, type DetectorResult, type ModelInfo
  * read times reached p95 0.7 s / max 1.2 s and frames missed their 2 s interval while inference ran at the same
  * priority. 10 gives the workers ~1/10 of a nice-0 thread's CPU weight when both want the CPU (CFS weights).
  */
-export const DETECT_WORKER_NICENESS = Number(process.env.TW_EXP_NICE ?? 10);
+export const DETECT_WORKER_NICENESS = 10;
 
 /** workerData of one pool worker. */
 export interface PoolWorkerInit {

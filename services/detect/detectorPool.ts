@@ -151,6 +151,8 @@ export class DetectorPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
+  /** Replacement workers still loading their models (close() waits for them, bounded by its grace). */
+  private readonly loading = new Set<Promise<void>>();
   /** CPU of workers that have exited, s. */
   private deadCpuS = 0;
   /** One `Detector` per loaded model, in manifest order. */
@@ -228,10 +230,17 @@ export class DetectorPool {
       if (this.closed) return;
       this.log?.error({ why }, 'detection worker died; starting a new one');
       const s = spawn(this.init);
-      s.ready.then(
-        () => (this.closed ? void s.worker.terminate() : this.adopt(s.worker)),
-        (e: unknown) => this.log?.error({ err: (e as Error).message }, 'cannot restart detection worker'),
-      );
+      const loaded: Promise<void> = s.ready
+        .then(
+          async () => {
+            // closed while it loaded: stop it now that no onnxruntime call is running in it
+            if (this.closed) await s.worker.terminate();
+            else this.adopt(s.worker);
+          },
+          (e: unknown) => this.log?.error({ err: (e as Error).message }, 'cannot restart detection worker'),
+        )
+        .finally(() => this.loading.delete(loaded));
+      this.loading.add(loaded);
     };
     worker.on('error', (e) => die(`failed: ${e.message}`));
     worker.on('exit', (code) => die(`exited (code ${code})`));
@@ -263,14 +272,24 @@ export class DetectorPool {
   /**
    * Stops every worker: new requests are refused at once, requests in flight get up to `graceMs` to finish
    * (terminating a worker in the middle of an onnxruntime run can abort the whole process with an uncaught
-   * native `Napi::Error`), then the workers are terminated and anything still pending is rejected.
+   * native `Napi::Error`), then the workers are terminated and anything still pending is rejected. A
+   * replacement worker still loading its models is waited for within the same grace and then stopped (not
+   * terminated mid-load, for the same reason); past the grace it stops itself once loaded.
    */
   async close(graceMs = 5000): Promise<void> {
     this.closed = true;
     const deadline = Date.now() + graceMs;
-    while (this.slots.some((s) => s.alive && s.pending.size > 0) && Date.now() < deadline)
+    while (
+      (this.slots.some((s) => s.alive && s.pending.size > 0) || this.loading.size > 0) &&
+      Date.now() < deadline
+    )
       await new Promise((r) => setTimeout(r, 20));
     const slots = [...this.slots];
     await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  /** Replacement workers still loading (0 once close() has resolved within its grace). */
+  get loadingWorkers(): number {
+    return this.loading.size;
   }
 }

@@ -106,4 +106,16 @@ describe('DetectorPool', () => {
     expect(pool.load.length).toBe(2);
     await expect(hotspot.detect(frame, {})).resolves.toMatchObject({ model: 'hotspot' });
   }, 90_000);
+
+  it('close() waits for a replacement worker that is still loading, then stops it', async () => {
+    const p2 = await DetectorPool.start({ modelsDir: MODELS, workers: 1 });
+    const slots = (p2 as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+    await slots[0]!.worker.terminate(); // dies → a replacement starts loading
+    const t0 = Date.now();
+    while (p2.loadingWorkers === 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
+    expect(p2.loadingWorkers).toBe(1);
+    await p2.close(30_000);
+    expect(p2.loadingWorkers).toBe(0);
+    expect(p2.load).toEqual([]);
+  }, 60_000);
 });

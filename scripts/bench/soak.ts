@@ -91,6 +91,9 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
         cameras,
         windowS: minutes * 60,
         pastClipEnd: true,
+        // one simulator pipeline per camera (`file` mounts): the hour-long run uses the simulator setup that
+        // earlier soaks validated; the shared mounts of the capacity step are newer
+        sharedMounts: false,
         onTick: sample,
         onFrame: (f) => d.loop.push(f),
         detect: d,

@@ -320,6 +320,17 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     const startupS = (Date.now() - t0) / 1000;
     const online = [...frames.values()].filter((t) => t.length > 0).length;
     log(bo, `${o.mode} ×${o.cameras} (${o.clip.name}): ${online} online after ${startupS.toFixed(1)} s`);
+    if (online < o.cameras) {
+      // Why cameras never came online (worker status and last error), for the next person reading the log.
+      const why = new Map<string, number>();
+      for (const w of workers) {
+        if ((frames.get(w.camera.id)?.length ?? 0) > 0) continue;
+        const s = w.status;
+        const k = `${s.status}, ${s.restarts} restarts: ${s.lastError ?? 'no error'}`.slice(0, 200);
+        why.set(k, (why.get(k) ?? 0) + 1);
+      }
+      log(bo, `  offline cameras: ${[...why].map(([k, n]) => `${n}× ${k}`).join(' | ')}`);
+    }
     // Settle: let the first burst of frames through. The window must end before the first client's clip does.
     await sleep(1000);
     const windowS = o.pastClipEnd

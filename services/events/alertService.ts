@@ -425,20 +425,11 @@ export class AlertService {
         lastSeenAt: at,
         closedAt: null,
         peakScore: action.score,
-        box: action.box,
-        frameWidth: shownSize(frame.image).width,
-        frameHeight: shownSize(frame.image).height,
         hits: action.hits,
         snapshotUrl: `/api/alerts/${id}/snapshot.jpg`,
         trackId: action.trackId,
         ...(evidence.writeCleanSnapshot ? { cleanSnapshotUrl: `/api/alerts/${id}/clean.jpg` } : {}),
-        ...this.geoOf(
-          frame.cameraId,
-          frame.presetId,
-          action.box,
-          shownSize(frame.image).width,
-          shownSize(frame.image).height,
-        ),
+        ...this.placed(frame, action.box),
       };
       const frames = clipFrame ? [...pre, clipFrame] : pre;
       await this.storeSection(async () => {
@@ -481,16 +472,7 @@ export class AlertService {
         ...(peak
           ? {
               peakScore: action.score,
-              box: action.box,
-              frameWidth: shownSize(frame.image).width,
-              frameHeight: shownSize(frame.image).height,
-              ...this.geoOf(
-                frame.cameraId,
-                frame.presetId,
-                action.box,
-                shownSize(frame.image).width,
-                shownSize(frame.image).height,
-              ),
+              ...this.placed(frame, action.box),
             }
           : {}),
       };
@@ -544,6 +526,20 @@ export class AlertService {
       if (dist <= gate && (!best || dist < best.dist)) best = { rec, dist };
     }
     return best?.rec ?? null;
+  }
+
+  /**
+   * An alert's box (display px) with the frame size it refers to (`shownSize`: the display size of a frame
+   * stretched by capture) and where it points: bearing, ray, position ({@link geoOf}).
+   */
+  private placed(frame: FrameInput, box: Box) {
+    const { width, height } = shownSize(frame.image);
+    return {
+      box,
+      frameWidth: width,
+      frameHeight: height,
+      ...this.geoOf(frame.cameraId, frame.presetId, box, width, height),
+    };
   }
 
   /** Encodes the clip in the background; on success stores it and sets `clipUrl` (event only while open). */

@@ -191,8 +191,14 @@ describe('captureFrameSize', () => {
     const hd = { width: 1920, height: 1080 };
     expect(captureFrameSize(hd, [yolo])).toEqual({ output: { width: 854, height: 480 }, display: null });
     expect(captureFrameSize(hd, [unknown])).toEqual({ output: { width: 854, height: 480 }, display: null });
-    expect(captureFrameSize(hd, [smoke, other])).toEqual({ output: { width: 854, height: 480 }, display: null });
-    expect(captureFrameSize(hd, [smoke, dust])).toEqual({ output: { width: 854, height: 480 }, display: null });
+    expect(captureFrameSize(hd, [smoke, other])).toEqual({
+      output: { width: 854, height: 480 },
+      display: null,
+    });
+    expect(captureFrameSize(hd, [smoke, dust])).toEqual({
+      output: { width: 854, height: 480 },
+      display: null,
+    });
     expect(captureFrameSize(hd, [smoke, hotspot])).toEqual({ output: null, display: null });
     expect(captureFrameSize(null, [smoke])).toEqual({ output: null, display: null });
     expect(captureFrameSize(hd, [])).toEqual({ output: null, display: null });

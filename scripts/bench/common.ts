@@ -230,13 +230,19 @@ export function machineDescription(): string {
       return 'n/a';
     }
   };
-  const model =
-    sh('lscpu', [])
-      .split('\n')
-      .find((l) => l.startsWith('Model name:'))
-      ?.replace(/^Model name:\s*/, '') ??
-    os.cpus()[0]?.model ??
-    'n/a';
+  const lscpu = sh('lscpu', []).split('\n');
+  const field = (name: string) =>
+    lscpu
+      .find((l) => l.startsWith(`${name}:`))
+      ?.slice(name.length + 1)
+      .trim();
+  // "AMD EPYC" alone does not tell hosts apart: the family/model/stepping and the widest SIMD do (onnxruntime's
+  // kernels differ between AVX2 and AVX-512/VNNI hosts, so inference cost does too).
+  const flags = new Set((field('Flags') ?? '').split(/\s+/));
+  const simd = ['avx512_vnni', 'avx512f', 'avx_vnni', 'avx2'].filter((f) => flags.has(f)).join(', ') || 'no AVX2';
+  const model = `${field('Model name') ?? os.cpus()[0]?.model ?? 'n/a'} (family ${field('CPU family') ?? '?'}, model ${
+    field('Model') ?? '?'
+  }, stepping ${field('Stepping') ?? '?'}; ${simd})`;
   const mem = sh('free', ['-h']).split('\n')[1]?.trim().split(/\s+/)[1] ?? 'n/a';
   const ffmpegVersion = sh('ffmpeg', ['-hide_banner', '-version']).split('\n')[0] ?? 'n/a';
   return [

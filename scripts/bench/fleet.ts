@@ -255,7 +255,9 @@ export async function startBenchServer(
         mode: o.mode ?? ('file' as const),
       })),
     ),
-    log: pino({ level: 'silent' }),
+    // The simulator's own warnings (GStreamer's, with GST_DEBUG=2 in the environment) go to the bench's stderr:
+    // the only witness when cameras fail to come online under load.
+    log: pino({ level: 'warn', base: { component: 'bench-sim' } }, pino.destination(2)),
     udpBase: 30000 + Math.floor(Math.random() * 300) * 64,
   });
 }

@@ -9,7 +9,8 @@
  *    AlertService (N-of-M confirmation, default alerting config) with a manual clock; prints the clip time of
  *    the first alert (the clips have no labels, so this is time-to-first-alert from clip start), and the alert
  *    count on the smoke-free cloud/haze negative clip (5 min of clip time; it should raise none).
- *    `--clips-only` runs just this section; `--no-python` skips step 1.
+ *    `--clips-only` runs just this section; `--no-python` skips step 1; `--models DIR` evaluates another models
+ *    directory (same layout, e.g. an int8 copy from scripts/models/quantize_int8.py).
  * 4. Dust (physics-based, no real dust data): the synthetic validation of models/dust/card.md at the manifest's
  *    threshold (scripts/models/dustEvalLib.ts; skip with --no-dust).
  */
@@ -33,6 +34,9 @@ import { tmpdir } from 'node:os';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const args = new Set(process.argv.slice(2));
+/** `--models DIR`: evaluate another models directory (same layout as models/, e.g. an int8 copy). */
+const modelsAt = process.argv.indexOf('--models');
+const MODELS_DIR = modelsAt > 0 && process.argv[modelsAt + 1] ? path.resolve(process.argv[modelsAt + 1]!) : path.join(ROOT, 'models');
 const INTERVAL_MS = 2000;
 
 function python(script: string, argv: string[]): void {
@@ -85,7 +89,7 @@ async function main(): Promise<void> {
     console.log(`shared data not found at ${SHARED_DATA} (set TOWERWATCH_SHARED_DATA); nothing to evaluate`);
     return;
   }
-  const models = await loadManifestModels(path.join(ROOT, 'models'));
+  const models = await loadManifestModels(MODELS_DIR);
   const by = (n: string): OnnxModel | undefined => models.find((m) => m.spec.name === n);
   try {
     const clipsOnly = args.has('--clips-only'); // only the end-to-end clip section
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
       const det = type === 'hotspot' ? hot : smoke;
       if (det && existsSync(file)) console.log(`  ${path.basename(file)} [${type}]: ${await latency(file, type, det)}`);
     }
-    const dust = loadPhysicsDetectors(path.join(ROOT, 'models'))[0];
+    const dust = loadPhysicsDetectors(MODELS_DIR)[0];
     if (dust && !clipsOnly && !args.has('--no-dust')) {
       console.log('dust (physics-based, UNVALIDATED ON REAL DUST; models/dust/card.md): synthetic composites on held-out camera views');
       const r = await dustEvaluation({ threshold: dust.spec.threshold, params: dust.spec.params });

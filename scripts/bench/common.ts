@@ -239,7 +239,8 @@ export function machineDescription(): string {
   // "AMD EPYC" alone does not tell hosts apart: the family/model/stepping and the widest SIMD do (onnxruntime's
   // kernels differ between AVX2 and AVX-512/VNNI hosts, so inference cost does too).
   const flags = new Set((field('Flags') ?? '').split(/\s+/));
-  const simd = ['avx512_vnni', 'avx512f', 'avx_vnni', 'avx2'].filter((f) => flags.has(f)).join(', ') || 'no AVX2';
+  const simd =
+    ['avx512_vnni', 'avx512f', 'avx_vnni', 'avx2'].filter((f) => flags.has(f)).join(', ') || 'no AVX2';
   const model = `${field('Model name') ?? os.cpus()[0]?.model ?? 'n/a'} (family ${field('CPU family') ?? '?'}, model ${
     field('Model') ?? '?'
   }, stepping ${field('Stepping') ?? '?'}; ${simd})`;

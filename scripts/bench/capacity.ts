@@ -328,7 +328,19 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       maxOk: 0,
       stop: 'all levels passed',
     };
+    /** A level whose simulator crashed is run once more; a second crash stops the series with that reason. */
     const run = async (n: number): Promise<FleetResult | string> => {
+      const first = await runOnce(n);
+      if (typeof first === 'string' || first.simulatorCrashes.length === 0) return first;
+      log(
+        o,
+        `  N=${n}: the camera simulator crashed (${first.simulatorCrashes[0]!.reason}); running the level again`,
+      );
+      const again = await runOnce(n);
+      if (typeof again === 'string' || again.simulatorCrashes.length === 0) return again;
+      return `N=${n}: the camera simulator (gst-rtsp-server) crashed twice (${again.simulatorCrashes[0]!.reason}); not a TowerWatch result`;
+    };
+    const runOnce = async (n: number): Promise<FleetResult | string> => {
       try {
         const base = { clip: p.groups[0]!.clip, groups: p.groups, mode: p.mode, cameras: n, windowS };
         if (p.detect === 'none') return await runFleet(base, o);

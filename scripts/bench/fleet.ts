@@ -15,7 +15,11 @@ import { CameraWorker, type SampledFrame } from '../../services/capture/cameraWo
 import type { DecodeMode, FrameNeed } from '../../services/capture/ffmpegArgs.ts';
 import { threadCpuSeconds, type DetectorPool } from '../../services/detect/detectorPool.ts';
 import type { DetectionType } from '../../services/schemas/config.ts';
-import { startDemoRtspServer, type DemoRtspServer } from '../../services/demo/demoRtspServer.ts';
+import {
+  startDemoRtspServer,
+  type DemoRtspServer,
+  type DemoServerCrash,
+} from '../../services/demo/demoRtspServer.ts';
 import type { DetectLoop } from '../../services/detect/detectLoop.ts';
 import { CameraConfig } from '../../services/schemas/config.ts';
 import { systemClock } from '../../services/util/clock.ts';
@@ -108,6 +112,11 @@ export interface CameraResult {
 
 export interface FleetResult {
   mode: DecodeMode;
+  /**
+   * Crashes of the camera simulator (gst-rtsp-server) during this fleet, each followed by a restart: cameras
+   * offline because of them say nothing about TowerWatch (capacity re-runs such a level once).
+   */
+  simulatorCrashes: DemoServerCrash[];
   clip: string;
   cameras: number;
   windowS: number;
@@ -332,6 +341,11 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
         why.set(k, (why.get(k) ?? 0) + 1);
       }
       log(bo, `  offline cameras: ${[...why].map(([k, n]) => `${n}× ${k}`).join(' | ')}`);
+      for (const c of server.crashes())
+        log(
+          bo,
+          `  camera simulator crashed at +${((c.at - t0) / 1000).toFixed(1)} s (restarted): ${c.reason}`,
+        );
     }
     // Settle: let the first burst of frames through. The window must end before the first client's clip does.
     await sleep(1000);
@@ -445,6 +459,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     ).length;
     const result: FleetResult = {
       mode: o.mode,
+      simulatorCrashes: server.crashes(),
       clip: o.clip.name,
       cameras: n,
       windowS: windowMs / 1000,

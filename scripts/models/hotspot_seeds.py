@@ -21,6 +21,9 @@
            same split_val tail block), mean heatmap, threshold on the A-D validation block (ties -> highest), site E
            held out; writes <out>/model.onnx (one graph), <out>/hotspot_ens.pt, <out>/train_result.json (for finalize.py;
            the seed-independent threshold baselines are copied from the previous train_result.json).
+  retune:  scripts/models/hotspot_seeds.py retune --out models/hotspot/experiments/tiehigh_shipped.json
+           Check (c) of the v1_tiehigh candidate: the shipped net's threshold re-chosen on its A-D validation block
+           with ties -> lowest (reproduces the shipped 0.8) and -> highest; site E box P/R/F1 at each.
   ensemble-export: scripts/models/hotspot_seeds.py export --ckpts a.pt,b.pt,c.pt --threshold T --out model.onnx
            One ONNX graph: mean of the members' sigmoid heatmaps (same input/output contract as v1).
 """
@@ -200,9 +203,28 @@ def final(seeds, iters, cache, out):
     print(json.dumps(res))
 
 
+def retune(ckpt, out):
+    """Check (c) of the `v1_tiehigh` candidate (card.md): the shipped net's threshold re-chosen on its own A-D validation
+    tail block with ties -> lowest (must reproduce the shipped threshold) and -> highest, and site E (held out) at each."""
+    tr_sites = list("ABCD")
+    items = sum((fold_items(x) for x in tr_sites), [])
+    _tr, va = H.split_val(items)
+    te = fold_items("E")
+    net = load_net(ckpt)
+    hv, ht = H.predict_heatmaps(net, va), H.predict_heatmaps(net, te)
+    res = {"ckpt": ckpt, "shipped_threshold": torch.load(ckpt).get("threshold")}
+    for tie in ("low", "high"):
+        thr, vm = tune(hv, va, tie)
+        res[f"ties_{tie}"] = {"threshold": thr, "val": vm, "test_site_E": H.eval_boxes(ht, te, thr),
+                              "test_per_camera": per_cam(ht, te, thr)}
+    json.dump(res, open(out, "w"), indent=1)
+    print(json.dumps({k: (v if not isinstance(v, dict) else {"threshold": v["threshold"], "E": v["test_site_E"]})
+                      for k, v in res.items()}))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["train", "report", "export", "final"])
+    ap.add_argument("mode", choices=["train", "report", "export", "final", "retune"])
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--sets", default="0,1,2")
     ap.add_argument("--iters", type=int, default=300)
@@ -218,6 +240,8 @@ def main():
         report(seeds, sets, a.cache, a.out, a.iters)
     elif a.mode == "final":
         final(seeds, a.iters, a.cache, a.out)
+    elif a.mode == "retune":
+        retune(a.ckpts or "models/hotspot/hotspot.pt", a.out)
     else:
         ens = MeanEnsemble([load_net(p) for p in a.ckpts.split(",")])
         H.export_onnx(ens, a.out)

@@ -24,6 +24,8 @@
   retune:  scripts/models/hotspot_seeds.py retune --out models/hotspot/experiments/tiehigh_shipped.json
            Check (c) of the v1_tiehigh candidate: the shipped net's threshold re-chosen on its A-D validation block
            with ties -> lowest (reproduces the shipped 0.8) and -> highest; site E box P/R/F1 at each.
+  apply-tiehigh: the same, then writes the ties -> highest threshold into models/hotspot/train_result.json and
+           hotspot.pt (then: finalize.py hotspot).
   ensemble-export: scripts/models/hotspot_seeds.py export --ckpts a.pt,b.pt,c.pt --threshold T --out model.onnx
            One ONNX graph: mean of the members' sigmoid heatmaps (same input/output contract as v1).
 """
@@ -220,11 +222,30 @@ def retune(ckpt, out):
     json.dump(res, open(out, "w"), indent=1)
     print(json.dumps({k: (v if not isinstance(v, dict) else {"threshold": v["threshold"], "E": v["test_site_E"]})
                       for k, v in res.items()}))
+    return res, net, va, te
+
+
+def apply_tiehigh(ckpt, out):
+    """Ships the `v1_tiehigh` rule for the shipped net (card.md, after its declared checks passed): writes the
+    ties -> highest threshold and its metrics into <model dir>/train_result.json and the checkpoint; run
+    `finalize.py hotspot` afterwards to regenerate model.json and metrics.json."""
+    res, net, va, te = retune(ckpt, out)
+    hi = res["ties_high"]
+    d = os.path.dirname(ckpt)
+    tr = json.load(open(f"{d}/train_result.json"))
+    thr = hi["threshold"]
+    tr.update({"threshold": thr, "threshold_ties": "highest", "val": hi["val"], "test": hi["test_site_E"],
+               "test_native": H.eval_boxes(H.predict_heatmaps(net, te, "native"), te, thr),
+               "test_per_camera": hi["test_per_camera"]})
+    json.dump(tr, open(f"{d}/train_result.json", "w"), indent=1)
+    ck = torch.load(ckpt)
+    ck["threshold"] = thr
+    torch.save(ck, ckpt)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["train", "report", "export", "final", "retune"])
+    ap.add_argument("mode", choices=["train", "report", "export", "final", "retune", "apply-tiehigh"])
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--sets", default="0,1,2")
     ap.add_argument("--iters", type=int, default=300)
@@ -242,6 +263,8 @@ def main():
         final(seeds, a.iters, a.cache, a.out)
     elif a.mode == "retune":
         retune(a.ckpts or "models/hotspot/hotspot.pt", a.out)
+    elif a.mode == "apply-tiehigh":
+        apply_tiehigh(a.ckpts or "models/hotspot/hotspot.pt", a.out)
     else:
         ens = MeanEnsemble([load_net(p) for p in a.ckpts.split(",")])
         H.export_onnx(ens, a.out)

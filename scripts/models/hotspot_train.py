@@ -235,10 +235,13 @@ def eval_boxes(hms, items, thr):
 
 
 def tune_threshold(hms, items):
+    """Best validation box F1 on the grid 0.10..0.95; ties -> HIGHEST threshold (the `v1_tiehigh` rule shipped
+    2026-11-30, see card.md: the validation block is often saturated at F1 1.0, and the lowest tied threshold
+    flooded unseen sites with false boxes). Before that, ties went to the lowest (cv.json was computed that way)."""
     best = None
     for thr in np.round(np.arange(0.1, 0.96, 0.05), 2):
         m = eval_boxes(hms, items, float(thr))
-        if best is None or m["f1"] > best[1]["f1"]:
+        if best is None or m["f1"] >= best[1]["f1"]:
             best = (float(thr), m)
     return best
 

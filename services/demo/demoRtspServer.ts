@@ -95,7 +95,7 @@ export async function startDemoRtspServer(opts: {
     { component: 'demo-rtsp', port: opts.port, mounts: streams.map((s) => s.mount) },
     'demo RTSP server ready',
   );
-  // Supervision: gst-rtsp-server 1.22 (Debian 12) can abort under load (seen: `assertion failed: (queue_duration >=
+  // Supervision of crashes (not of clean exits): gst-rtsp-server 1.22 (Debian 12) can abort under load (seen: `assertion failed: (queue_duration >=
   // 0)` in gst_rtsp_stream_transport_backlog_push when TCP clients read slowly). Every demo camera would then stay
   // offline, so a crash is logged with its reason and the server restarted on the same port; cameras reconnect on
   // their own retry schedule.
@@ -105,6 +105,15 @@ export async function startDemoRtspServer(opts: {
   const watch = (c: SupervisedChild & { stderrTail: () => string }) => {
     c.once('exit', (code, signal) => {
       if (stopped) return;
+      if (code === 0) {
+        // A clean exit is rtsp_server.py's SIGTERM/SIGINT handler: someone stopped it on purpose (an operator,
+        // or a test simulating an outage). Only crashes (a signal such as SIGABRT/SIGKILL, or an error code) restart.
+        opts.log.warn(
+          { component: 'demo-rtsp', port: opts.port },
+          'demo RTSP server stopped from outside; not restarting',
+        );
+        return;
+      }
       const crash: DemoServerCrash = {
         at: Date.now(),
         code,

@@ -52,6 +52,25 @@ describe('demo RTSP server supervision', () => {
     expect(await probe(url)).toBe('h264,320,256');
   }, 60_000);
 
+  it('stays down after a clean exit from outside (SIGTERM: an operator or an outage test stopped it)', async () => {
+    const s = await startDemoRtspServer({
+      port: await freePort(),
+      baseDir: '/',
+      streams: [{ mount: 'thermal', clip: CLIP, mode: 'file' }],
+      log: pino({ level: 'silent' }),
+    });
+    try {
+      const pid = s.pid()!;
+      process.kill(pid, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 3000)); // > DEMO_RESTART_DELAY_MS
+      expect(s.crashes()).toHaveLength(0);
+      expect(s.pid()).toBe(pid);
+      await expect(probe(s.urls['thermal']!)).rejects.toThrow();
+    } finally {
+      await s.stop();
+    }
+  }, 60_000);
+
   it('stays down after stop() (no restart of a server that was stopped on purpose)', async () => {
     const s = await startDemoRtspServer({
       port: await freePort(),

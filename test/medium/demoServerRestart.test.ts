@@ -24,13 +24,17 @@ const probe = async (url: string): Promise<string> =>
     ])
   ).stdout.trim();
 
-beforeAll(async () => {
-  server = await startDemoRtspServer({
+/** A real demo server with one mount, `thermal`, playing the FLAME-T demo clip. */
+const startThermal = async (): Promise<DemoRtspServer> =>
+  startDemoRtspServer({
     port: await freePort(),
     baseDir: '/',
     streams: [{ mount: 'thermal', clip: CLIP, mode: 'file' }],
     log: pino({ level: 'silent' }),
   });
+
+beforeAll(async () => {
+  server = await startThermal();
 }, 60_000);
 afterAll(async () => {
   await server.stop();
@@ -53,12 +57,7 @@ describe('demo RTSP server supervision', () => {
   }, 60_000);
 
   it('stays down after a clean exit from outside (SIGTERM: an operator or an outage test stopped it)', async () => {
-    const s = await startDemoRtspServer({
-      port: await freePort(),
-      baseDir: '/',
-      streams: [{ mount: 'thermal', clip: CLIP, mode: 'file' }],
-      log: pino({ level: 'silent' }),
-    });
+    const s = await startThermal();
     try {
       const pid = s.pid()!;
       process.kill(pid, 'SIGTERM');
@@ -72,12 +71,7 @@ describe('demo RTSP server supervision', () => {
   }, 60_000);
 
   it('stays down after stop() (no restart of a server that was stopped on purpose)', async () => {
-    const s = await startDemoRtspServer({
-      port: await freePort(),
-      baseDir: '/',
-      streams: [{ mount: 'thermal', clip: CLIP, mode: 'file' }],
-      log: pino({ level: 'silent' }),
-    });
+    const s = await startThermal();
     const pid = s.pid();
     await s.stop();
     await new Promise((r) => setTimeout(r, 2500)); // > DEMO_RESTART_DELAY_MS

@@ -251,6 +251,8 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         restarts: w?.restarts ?? 0,
         lastError: w?.lastError ?? null,
         decodeMode: w?.decodeMode ?? null,
+        receiver: w?.receiver ?? null,
+        keyframesDropped: w?.keyframesDropped ?? 0,
         codec: w?.codec ?? null,
         gopMs: w?.gopMs ?? null,
       };

@@ -29,6 +29,8 @@ function slowLog(readMs: number) {
         restarts: 0,
         lastError: null,
         decodeMode: null,
+        receiver: null,
+        keyframesDropped: 0,
         codec: null,
         gopMs: null,
       },

@@ -20,6 +20,8 @@ import { chooseDecodeMode, probeStream, type StreamProbe } from './probe.ts';
 import type { PtzController } from './ptz.ts';
 import { PpmStreamParser, type RgbImage } from './ppmStream.ts';
 import { spawnSupervised, stopChild } from './processes.ts';
+import type { CodedKeyframe } from './rtsp/depay.ts';
+import { KeyframeCapture } from './rtsp/keyframeCapture.ts';
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffPolicy } from './supervision.ts';
 
 /** One sampled frame: the unit that flows through detect → track → alert. */
@@ -38,6 +40,11 @@ export interface SampledFrame {
   /** Per-camera sequence number, from 1. */
   seq: number;
   image: RgbImage;
+  /**
+   * The keyframe this frame was decoded from (Annex B, parameter sets first), when the built-in RTSP client
+   * captured it: evidence clips are muxed from these without re-encoding. Absent for ffmpeg capture.
+   */
+  coded?: CodedKeyframe;
 }
 
 export interface WorkerStatus {
@@ -54,6 +61,13 @@ export interface WorkerStatus {
   restarts: number;
   lastError: string | null;
   decodeMode: DecodeMode | null;
+  /**
+   * What receives the stream: `builtin` (TowerWatch's RTSP client + a keyframe decoder, rtsp/), `ffmpeg` (one
+   * ffmpeg receiving and decoding); null before the first start.
+   */
+  receiver: 'builtin' | 'ffmpeg' | null;
+  /** Sampled keyframes the built-in receiver did not decode because its decoder was still busy (backlog). */
+  keyframesDropped: number;
   codec: string | null;
   gopMs: number | null;
   /** Stream size from the probe, px; null until probed (or when no probe was needed). */
@@ -91,6 +105,9 @@ export interface CameraWorkerDeps {
 
 export class CameraWorker {
   private child: SupervisedChild | null = null;
+  private capture: KeyframeCapture | null = null;
+  /** Why the built-in client cannot read this stream (then ffmpeg receives it); null while it can. */
+  private builtinUnsupported: string | null = null;
   private stopped = true;
   private attempt = 0;
   private seq = 0;
@@ -119,6 +136,8 @@ export class CameraWorker {
       restarts: 0,
       lastError: null,
       decodeMode: camera.decodeMode === 'auto' ? null : camera.decodeMode,
+      receiver: null,
+      keyframesDropped: 0,
       codec: null,
       gopMs: null,
       nativeSize: null,
@@ -141,7 +160,7 @@ export class CameraWorker {
         connect: this.deps.connectPtz,
         onFault: (f) => {
           this.ptzFault = f?.message ?? null;
-          if (this.state.lastFrameAt !== null && this.child) this.refreshOnlineStatus();
+          if (this.state.lastFrameAt !== null && (this.child || this.capture)) this.refreshOnlineStatus();
         },
       });
       this.patrol.start();
@@ -160,7 +179,9 @@ export class CameraWorker {
     await patrol?.stop();
     const c = this.child;
     this.child = null;
-    if (c) await stopChild(c);
+    const cap = this.capture;
+    this.capture = null;
+    await Promise.all([c ? stopChild(c) : undefined, cap?.stop()]);
   }
 
   /**
@@ -222,10 +243,69 @@ export class CameraWorker {
         return;
       }
     }
-    this.spawn(url, this.state.decodeMode ?? 'all');
+    const mode = this.state.decodeMode ?? 'all';
+    if (this.useBuiltin(url, mode)) this.startBuiltin(url);
+    else this.spawn(url, mode);
+  }
+
+  /**
+   * The built-in RTSP client receives the stream when the camera allows it (`rtspClient` not `ffmpeg`), the
+   * URL is plain `rtsp://`, frames are sampled from keyframes only, the codec is H.264/H.265 (or not probed)
+   * and the client has not found the stream unsupported before.
+   */
+  private useBuiltin(url: string, mode: DecodeMode): boolean {
+    const codec = this.state.codec;
+    return (
+      this.camera.rtspClient !== 'ffmpeg' &&
+      this.builtinUnsupported === null &&
+      /^rtsp:\/\//i.test(url) &&
+      mode === 'keyframes' &&
+      (codec === null || codec === 'h264' || codec === 'hevc')
+    );
+  }
+
+  private startBuiltin(url: string): void {
+    this.state.receiver = 'builtin';
+    const cap: KeyframeCapture = new KeyframeCapture({
+      url,
+      sampleIntervalMs: this.camera.sampleIntervalMs,
+      timeoutMs: Math.min(this.camera.stallTimeoutS * 1000, 5000),
+      outputSize: this.state.outputSize ?? undefined,
+      ...(this.deps.ffmpegPath ? { ffmpegPath: this.deps.ffmpegPath } : {}),
+      now: () => this.deps.clock.now(),
+      onFrame: (image, readMs, coded) => {
+        this.state.keyframesDropped = cap.dropped;
+        this.frame(image, readMs, coded);
+      },
+      onEnd: (reason, kind) => {
+        if (this.capture !== cap) return; // stopped or replaced
+        this.capture = null;
+        this.clearWatchdog();
+        if (this.stopped) return;
+        const why = redactUrl(reason);
+        if (kind === 'unsupported' && this.camera.rtspClient === 'auto') {
+          // Not a camera failure: this stream needs ffmpeg (another codec, UDP only, an auth scheme...).
+          this.builtinUnsupported = why;
+          this.deps.log.warn(
+            { reason: why },
+            'built-in RTSP client cannot read this stream; ffmpeg receives it',
+          );
+          void this.launch();
+          return;
+        }
+        const next =
+          kind === 'auth' ? 'auth_failed' : this.state.status === 'stalled' ? 'stalled' : 'offline';
+        this.setStatus(next, why);
+        this.scheduleRestart();
+      },
+    });
+    this.capture = cap;
+    cap.start();
+    this.armWatchdog();
   }
 
   private spawn(url: string, decodeMode: DecodeMode): void {
+    this.state.receiver = 'ffmpeg';
     const args = buildCaptureArgs({
       url,
       sampleIntervalMs: this.camera.sampleIntervalMs,
@@ -279,7 +359,7 @@ export class CameraWorker {
     this.armWatchdog();
   }
 
-  private frame(image: RgbImage, readMs: number): void {
+  private frame(image: RgbImage, readMs: number, coded?: CodedKeyframe): void {
     const now = this.deps.clock.now();
     this.attempt = 0;
     this.state.lastFrameAt = now;
@@ -311,6 +391,7 @@ export class CameraWorker {
       readMs,
       seq: ++this.seq,
       image: this.withDisplay(image),
+      ...(coded ? { coded } : {}),
     });
   }
 
@@ -343,8 +424,12 @@ export class CameraWorker {
       Math.max(this.camera.sampleIntervalMs, this.state.decodeMode === 'keyframes' ? gop : 0);
     this.watchdog = setTimeout(() => {
       const c = this.child;
-      if (!c || this.stopped) return;
-      this.deps.log.warn({ timeoutMs: ms }, 'no frame within the stall timeout; restarting ffmpeg');
+      const cap = this.capture;
+      if ((!c && !cap) || this.stopped) return;
+      this.deps.log.warn(
+        { timeoutMs: ms, receiver: this.state.receiver },
+        'no frame within the stall timeout; restarting capture',
+      );
       const s = this.state.status;
       this.setStatus(
         s === 'online' || s === 'degraded' || s === 'ptz_fault'
@@ -354,7 +439,13 @@ export class CameraWorker {
             : this.state.status,
         'no frame within stall timeout',
       );
-      void stopChild(c, 1000);
+      if (c) void stopChild(c, 1000);
+      else if (cap) {
+        // Stopping the built-in capture reports nothing: schedule its restart here.
+        this.capture = null;
+        void cap.stop();
+        this.scheduleRestart();
+      }
     }, ms);
     this.watchdog.unref();
   }

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildCaptureArgs,
+  buildKeyframeDecodeArgs,
   buildLiveArgs,
   buildLoopFeederArgs,
   captureFrameSize,
   captureOutputSize,
   fpsRational,
+  ivfFileHeader,
+  ivfFrameHeader,
 } from './ffmpegArgs.ts';
 
 describe('buildCaptureArgs', () => {
@@ -208,5 +211,54 @@ describe('captureFrameSize', () => {
       width: 640,
       height: 480,
     });
+  });
+});
+
+describe('buildKeyframeDecodeArgs', () => {
+  it('decodes IVF-framed keyframes with a named decoder and flushes each PPM frame at once', () => {
+    const a = buildKeyframeDecodeArgs({ codec: 'hevc', input: 'unix:/tmp/x.sock' });
+    expect(a.slice(a.indexOf('-c:v'), a.indexOf('-i') + 2)).toEqual([
+      '-c:v',
+      'hevc',
+      '-f',
+      'ivf',
+      '-i',
+      'unix:/tmp/x.sock',
+    ]);
+    expect(a).not.toContain('nobuffer'); // would discard the first keyframe (read while probing)
+    expect(a[a.indexOf('-flush_packets') + 1]).toBe('1');
+    expect(a[a.indexOf('-fps_mode') + 1]).toBe('passthrough');
+    expect(a).not.toContain('-vf');
+    expect(a.slice(-5)).toEqual(['-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1']);
+  });
+
+  it('scales to an exact output size and rejects odd sizes and bad thread counts', () => {
+    const a = buildKeyframeDecodeArgs({
+      codec: 'h264',
+      input: 'pipe:0',
+      outputSize: { width: 640, height: 480 },
+    });
+    expect(a[a.indexOf('-vf') + 1]).toBe('scale=640:480:flags=bilinear');
+    expect(() =>
+      buildKeyframeDecodeArgs({ codec: 'h264', input: 'pipe:0', outputSize: { width: 641, height: 480 } }),
+    ).toThrow(RangeError);
+    expect(() => buildKeyframeDecodeArgs({ codec: 'h264', input: 'pipe:0', decoderThreads: -1 })).toThrow(
+      RangeError,
+    );
+  });
+});
+
+describe('IVF headers', () => {
+  it('writes the 32-byte file header and 12-byte frame headers little-endian', () => {
+    const h = ivfFileHeader('hevc', 1920, 1080);
+    expect(h.length).toBe(32);
+    expect(h.toString('latin1', 0, 4)).toBe('DKIF');
+    expect(h.readUInt16LE(6)).toBe(32);
+    expect(h.toString('latin1', 8, 12)).toBe('HEVC');
+    expect([h.readUInt16LE(12), h.readUInt16LE(14)]).toEqual([1920, 1080]);
+    expect([h.readUInt32LE(16), h.readUInt32LE(20)]).toEqual([1000, 1]);
+    expect(ivfFileHeader('h264').toString('latin1', 8, 12)).toBe('H264');
+    const f = ivfFrameHeader(123_456, 2000.4);
+    expect([f.length, f.readUInt32LE(0), Number(f.readBigUInt64LE(4))]).toEqual([12, 123_456, 2000]);
   });
 });

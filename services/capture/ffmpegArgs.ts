@@ -258,3 +258,80 @@ export function buildLiveArgs(url: string, ioTimeoutMs = 5000, probe: LiveProbe 
     'pipe:1',
   ];
 }
+
+/** Input of {@link buildKeyframeDecodeArgs}. */
+export interface KeyframeDecodeArgsInput {
+  /** Codec of the keyframes (ffmpeg decoder name). */
+  codec: 'h264' | 'hevc';
+  /**
+   * Where ffmpeg reads the keyframes, as an IVF stream ({@link ivfFileHeader}): an ffmpeg input URL
+   * (`unix:/path.sock` for the built-in RTSP client's per-camera socket; `pipe:0` for stdin).
+   */
+  input: string;
+  /** Exact output size, px (even); as in {@link CaptureArgsInput.outputSize}. */
+  outputSize?: { width: number; height: number } | undefined;
+  /** Decoder threads (default 1, see {@link CaptureArgsInput.decoderThreads}). */
+  decoderThreads?: number;
+}
+
+/**
+ * Arguments of the per-camera keyframe decoder used with the built-in RTSP client (`rtspClient: builtin`): the
+ * keyframes the client sampled come in framed as IVF, one PPM frame goes out per keyframe, at once. Every
+ * choice here removes one frame of lag, each measured with ffmpeg 5.1 on a 1280×960 demo clip fed at 2 fps
+ * (scripts/bench notes in docs/decisions.md, "RTSP receive"):
+ * - IVF framing, not a raw Annex B stream: the raw demuxer's parser ends a picture only when the next one
+ *   starts (even an access unit delimiter after it did not help), IVF carries each picture's size;
+ * - no `-fflags nobuffer`: it discards the packets read while probing, i.e. the first keyframe;
+ * - `-flush_packets 1`: otherwise the tail of each PPM frame stays in ffmpeg's 32 KiB output buffer until the
+ *   next frame pushes it out;
+ * - `-fps_mode passthrough`: no frame dropped or duplicated from timestamps; the client already sampled;
+ * - the decoder's own reordering delay is removed upstream, in the SPS (rtsp/sps.ts).
+ * @throws RangeError for a bad output size or thread count.
+ */
+export function buildKeyframeDecodeArgs(input: KeyframeDecodeArgsInput): string[] {
+  const threads = input.decoderThreads ?? 1;
+  if (!Number.isInteger(threads) || threads < 0)
+    throw new RangeError(`decoderThreads must be an integer >= 0, got ${threads}`);
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+  args.push('-probesize', '32', '-analyzeduration', '0', '-flags', 'low_delay');
+  // The decoder is named: ffmpeg 5.1's IVF demuxer knows no FourCC for H.265 (the stream comes out as codec
+  // "none"), and a named decoder sets the stream's codec.
+  args.push('-threads', String(threads), '-c:v', input.codec, '-f', 'ivf', '-i', input.input);
+  args.push('-an', '-sn', '-dn');
+  if (input.outputSize !== undefined) {
+    const { width, height } = input.outputSize;
+    if (!(width >= 2 && height >= 2 && width % 2 === 0 && height % 2 === 0))
+      throw new RangeError(`outputSize must be even and >= 2 px, got ${width}x${height}`);
+    args.push('-vf', `scale=${width}:${height}:flags=bilinear`);
+  }
+  args.push('-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-flush_packets', '1');
+  args.push('-f', 'image2pipe', '-c:v', 'ppm', 'pipe:1');
+  return args;
+}
+
+/**
+ * The 32-byte IVF file header (the container of libvpx test streams; ffmpeg's `ivf` demuxer maps the FourCC
+ * through its BMP tag table, so `H264` and `HEVC` work): signature `DKIF`, version 0, header size 32, FourCC,
+ * width/height (informative: the decoder reads the SPS), time base 1/1000 (frame timestamps in ms), frame count
+ * 0 (unknown, live).
+ */
+export function ivfFileHeader(codec: 'h264' | 'hevc', width = 0, height = 0): Buffer {
+  const h = Buffer.alloc(32);
+  h.write('DKIF', 0, 'latin1');
+  h.writeUInt16LE(0, 4);
+  h.writeUInt16LE(32, 6);
+  h.write(codec === 'h264' ? 'H264' : 'HEVC', 8, 'latin1');
+  h.writeUInt16LE(Math.min(0xffff, width), 12);
+  h.writeUInt16LE(Math.min(0xffff, height), 14);
+  h.writeUInt32LE(1000, 16);
+  h.writeUInt32LE(1, 20);
+  return h;
+}
+
+/** The 12-byte IVF frame header: payload size (bytes, u32 LE) and timestamp (ms, u64 LE). */
+export function ivfFrameHeader(size: number, ptsMs: number): Buffer {
+  const h = Buffer.alloc(12);
+  h.writeUInt32LE(size, 0);
+  h.writeBigUInt64LE(BigInt(Math.max(0, Math.round(ptsMs))), 4);
+  return h;
+}

@@ -103,6 +103,10 @@ export const CameraHealth = z
     lastError: z.string().nullable(),
     /** Effective decode mode (after probing) and what the probe found; null until probed. */
     decodeMode: z.enum(['all', 'keyframes']).nullable(),
+    /** What receives the stream (config `rtspClient`): `builtin` client or `ffmpeg`; null before the first start. */
+    receiver: z.enum(['builtin', 'ffmpeg']).nullable(),
+    /** Sampled keyframes not decoded because the camera's decoder was still busy (counted, never silent). */
+    keyframesDropped: z.number().int(),
     codec: z.string().nullable(),
     gopMs: z.number().nullable(),
   })

@@ -133,6 +133,14 @@ export const CameraFields = z
      * interval (≈10× cheaper), else decode all frames. `all` / `keyframes` force a mode.
      */
     decodeMode: z.enum(['auto', 'all', 'keyframes']).default('auto'),
+    /**
+     * Who receives an `rtsp://` stream sampled from keyframes. `auto` (default): TowerWatch's built-in RTSP/TCP
+     * client (H.264/H.265; it skips the packets of every non-key picture without decoding or copying them,
+     * and a per-camera ffmpeg decodes only the sampled keyframes), falling back to ffmpeg for a stream it
+     * cannot read; `builtin`: the built-in client only (errors are reported, no fallback); `ffmpeg`: one ffmpeg
+     * receives and decodes (also what `decodeMode: all` always uses).
+     */
+    rtspClient: z.enum(['auto', 'builtin', 'ffmpeg']).default('auto'),
     /** No frame for this long (s) → the stream is treated as stalled and restarted. */
     stallTimeoutS: z.number().min(2).max(600).default(10),
     /** Where the tower stands (WGS84 degrees) and how high the camera is mounted (m). */

@@ -52,6 +52,8 @@ const health = (id: string, status: CameraHealth['status'], at: string, lastErro
     restarts: 0,
     lastError,
     decodeMode: null,
+    receiver: null,
+    keyframesDropped: 0,
     codec: null,
     gopMs: null,
   }) satisfies CameraHealth;

@@ -52,6 +52,8 @@ function camera(id: string, over: Partial<CameraHealth> = {}): CameraHealth {
     restarts: 0,
     lastError: null,
     decodeMode: 'keyframes',
+    receiver: 'builtin',
+    keyframesDropped: 0,
     codec: 'h264',
     gopMs: 1000,
     ...over,

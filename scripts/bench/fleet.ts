@@ -196,7 +196,15 @@ export function captureFfmpegs(): ProcStat[] {
 
 /** TowerWatch's other ffmpeg children: evidence clip encoders (and probes). */
 function otherFfmpegs(): ProcStat[] {
-  return descendantsOf(process.pid).filter((p) => p.comm === 'ffmpeg' && !isCaptureFfmpeg(p));
+  // The simulator's own ffmpegs (live-mode feeders) are not TowerWatch's.
+  const sim = new Set(
+    descendantsOf(process.pid)
+      .filter((p) => readCmdline(p.pid).includes('rtsp_server.py'))
+      .flatMap((p) => descendantsOf(p.pid).map((d) => d.pid)),
+  );
+  return descendantsOf(process.pid).filter(
+    (p) => p.comm === 'ffmpeg' && !isCaptureFfmpeg(p) && !sim.has(p.pid),
+  );
 }
 
 /** CPU seconds of this process's threads, summed by thread name (`/proc/self/task/<tid>/comm`). */
@@ -284,7 +292,10 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     groups.map((g) => g.clip),
     { mountsPerClip, mode: o.sharedMounts === false ? 'file' : 'file-shared' },
   );
-  const serverPid = childrenOf(process.pid).find((p) => readCmdline(p.pid).includes('rtsp_server.py'))?.pid;
+  // A descendant: the simulator is started through the spawn host (its stdin control pipe is passed over).
+  const serverPid = descendantsOf(process.pid).find((p) =>
+    readCmdline(p.pid).includes('rtsp_server.py'),
+  )?.pid;
   const quiet = pino({ level: 'silent' });
   const frames = new Map<string, number[]>();
   const readTimes = new Map<string, number[]>();
@@ -361,7 +372,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     const serverAcc = new CpuAccountant(() => {
       if (serverPid === undefined) return [];
       const s = readProcStat(serverPid);
-      return s ? [s, ...childrenOf(serverPid)] : [];
+      return s ? [s, ...descendantsOf(serverPid)] : [];
     });
     const lastBefore = new Map([...frames].map(([id, t]) => [id, t.at(-1) ?? null]));
     const countBefore = new Map([...frames].map(([id, t]) => [id, t.length]));

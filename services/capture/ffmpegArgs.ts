@@ -264,8 +264,8 @@ export interface KeyframeDecodeArgsInput {
   /** Codec of the keyframes (ffmpeg decoder name). */
   codec: 'h264' | 'hevc';
   /**
-   * Where ffmpeg reads the keyframes, as an IVF stream ({@link ivfFileHeader}): an ffmpeg input URL
-   * (`unix:/path.sock` for the built-in RTSP client's per-camera socket; `pipe:0` for stdin).
+   * Where ffmpeg reads the keyframes, as an IVF stream ({@link ivfFileHeader}): an ffmpeg input URL, `pipe:0`
+   * (stdin: blocking reads, no wake-ups while idle) for the built-in RTSP client.
    */
   input: string;
   /** Exact output size, px (even); as in {@link CaptureArgsInput.outputSize}. */

@@ -87,7 +87,7 @@ type PipeOpt = 'ignore' | 'pipe';
 
 /**
  * Spawns `cmd args` in a new process group, tied to this process's life (through the spawn host when one is
- * installed and alive and stdin is ignored; other stdio set-ups are spawned directly).
+ * installed and alive and every stdio is 'ignore' or 'pipe'; other stdio set-ups are spawned directly).
  */
 export function spawnSupervised(
   cmd: string,
@@ -98,10 +98,7 @@ export function spawnSupervised(
   const [file, argv] = supervisedCommand(cmd, args, { niceness, setpriv: hasSetpriv, nice: hasNice });
   const stdio = (opts.stdio ?? ['ignore', 'pipe', 'pipe']) as unknown;
   const simple =
-    Array.isArray(stdio) &&
-    stdio.length === 3 &&
-    stdio[0] === 'ignore' &&
-    stdio.every((x) => x === 'ignore' || x === 'pipe');
+    Array.isArray(stdio) && stdio.length === 3 && stdio.every((x) => x === 'ignore' || x === 'pipe');
   // A host that died (crash, OOM kill) is replaced in the background; until then children are spawned directly.
   if (host && !host.alive && hostRefs > 0 && !hostRestart)
     hostRestart = SpawnHost.start()
@@ -117,7 +114,7 @@ export function spawnSupervised(
   const child: SupervisedChild =
     host?.alive && simple
       ? host.spawn(file, argv, {
-          stdio: stdio as ['ignore', PipeOpt, PipeOpt],
+          stdio: stdio as [PipeOpt, PipeOpt, PipeOpt],
           ...(typeof opts.cwd === 'string' ? { cwd: opts.cwd } : {}),
           ...(opts.env ? { env: opts.env } : {}),
         })

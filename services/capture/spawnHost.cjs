@@ -10,7 +10,7 @@
  * straight between ffmpeg and TowerWatch without passing through here.
  *
  * Protocol (process.send, 'advanced' serialisation):
- *   parent → host  { op: 'spawn', id, file, args, stdio: ['ignore', 'ignore'|'pipe' ×2], cwd?, env? }
+ *   parent → host  { op: 'spawn', id, file, args, stdio: ['ignore'|'pipe' ×3], cwd?, env? }
  *                  { op: 'shutdown' }  (SIGKILL every child's process group, exit)
  *   host → parent  { op: 'spawned', id, pid } then { op: 'stdio', id, fd } with the pipe's handle, per piped fd
  *                  { op: 'error', id, code, message }  (spawn failed, e.g. ENOENT)

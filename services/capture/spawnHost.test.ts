@@ -31,10 +31,15 @@ describe('SpawnHost', () => {
     expect(c.pid).toBeGreaterThan(0);
   });
 
-  it('refuses a piped stdin (those children are spawned directly)', () => {
-    expect(() => host.spawn('/bin/cat', [], { stdio: ['pipe', 'pipe', 'pipe'] as never })).toThrow(
-      RangeError,
-    );
+  it('pipes stdin to the child, including what was written before the host passed it over', async () => {
+    const c = host.spawn('/usr/bin/wc', ['-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const r = collect(c);
+    c.stdin!.write(Buffer.alloc(200_000, 1)); // before the handle has arrived
+    await new Promise((ok) => setTimeout(ok, 200));
+    c.stdin!.end(Buffer.alloc(1000, 2));
+    const [code] = await r.closed;
+    expect(code).toBe(0);
+    expect(r.out().toString().trim()).toBe('201000');
   });
 
   it('stops a child that has not reported its pid yet (the signal waits for it)', async () => {

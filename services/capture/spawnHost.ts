@@ -38,7 +38,8 @@ type HostMessage =
 /** A child started by the host. Signals sent before the host reported its pid are delivered once it has. */
 export class HostedChild extends EventEmitter implements SupervisedChild {
   pid: number | undefined = undefined;
-  readonly stdin = null;
+  /** Written data is held here until the host has passed the child's stdin over, then flows into it. */
+  readonly stdin: PassThrough | null;
   readonly stdout: PassThrough | null;
   readonly stderr: PassThrough | null;
   exitCode: number | null = null;
@@ -52,6 +53,7 @@ export class HostedChild extends EventEmitter implements SupervisedChild {
 
   constructor(stdio: readonly [Stdio, Stdio, Stdio]) {
     super();
+    this.stdin = stdio[0] === 'pipe' ? new PassThrough() : null;
     this.stdout = stdio[1] === 'pipe' ? new PassThrough() : null;
     this.stderr = stdio[2] === 'pipe' ? new PassThrough() : null;
     this.spawnedP = new Promise((r) => (this.resolveSpawned = r));
@@ -99,7 +101,11 @@ export class HostedChild extends EventEmitter implements SupervisedChild {
       this.resolveSpawned();
       for (const s of this.pendingGroupSignals.splice(0)) this.signalGroup(s);
     } else if (m.op === 'stdio' && socket) {
-      if (m.fd === 1 && this.stdout) socket.pipe(this.stdout);
+      if (m.fd === 0 && this.stdin) {
+        // The child's stdin is one end of a socketpair (libuv), so the passed handle can be written to.
+        this.stdin.pipe(socket);
+        socket.on('close', () => this.stdin?.unpipe(socket));
+      } else if (m.fd === 1 && this.stdout) socket.pipe(this.stdout);
       else if (m.fd === 2 && this.stderr) socket.pipe(this.stderr);
       else socket.destroy();
       // A reset pipe (the child was SIGKILLed) still ends our side.
@@ -217,18 +223,15 @@ export class SpawnHost {
   }
 
   /**
-   * Starts `file args` in its own process group through the host.
-   * @throws RangeError for a piped stdin: a passed pipe handle arrives as a duplex socket that reads from the
-   * pipe's write end and fails, so children fed through stdin (the demo server's control channel) are spawned
-   * directly (processes.ts does this).
+   * Starts `file args` in its own process group through the host. A piped stdin is a socketpair end passed
+   * over like the output pipes; what is written to `child.stdin` before it arrives is buffered.
    */
   spawn(
     file: string,
     args: readonly string[],
-    opts: { stdio?: readonly ['ignore', Stdio, Stdio]; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+    opts: { stdio?: readonly [Stdio, Stdio, Stdio]; cwd?: string; env?: NodeJS.ProcessEnv } = {},
   ): HostedChild {
     const stdio = opts.stdio ?? (['ignore', 'pipe', 'pipe'] as const);
-    if ((stdio[0] as Stdio) !== 'ignore') throw new RangeError('spawn host: stdin must be ignore');
     const child = new HostedChild(stdio);
     const id = this.nextId++;
     this.children.set(id, child);

@@ -6,6 +6,7 @@ import { openSqliteStore } from '../store/sqliteStore.ts';
 import { destination, toEnu } from '../track/geo.ts';
 import { ManualClock } from '../util/clock.ts';
 import { silentLogger } from '../util/logger.ts';
+import type { ClipFrame } from './clip.ts';
 import { AlertService } from './alertService.ts';
 import type { ClipEncoder } from './clip.ts';
 import type { EvidenceStore } from './evidenceStore.ts';
@@ -226,6 +227,58 @@ describe('AlertService', () => {
     expect(encodes).toBe(5);
     await svc.idle();
     expect(clipLengths[0]).toBe(4);
+  });
+
+  it('muxes the camera keyframes into clips when they are browser-playable H.264: no JPEG at all', async () => {
+    const store = openSqliteStore(':memory:');
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    let encodes = 0;
+    const clips: ClipFrame[][] = [];
+    const svc = new AlertService({
+      store,
+      evidence: { writeSnapshot: () => undefined, readSnapshot: () => null, writeClip: () => undefined },
+      clock,
+      log: silentLogger(),
+      publish: () => undefined,
+      alerting: { confirmN: 2, confirmM: 3, closeAfterMs: 10_000 },
+      cameraName: (id) => id,
+      clips: {
+        encode: (frames) => {
+          clips.push([...frames]);
+          return Promise.resolve(Buffer.from('mp4'));
+        },
+      },
+      encodeJpeg: () => {
+        encodes++;
+        return Promise.resolve(Buffer.from('jpeg'));
+      },
+      preRollFrames: 3,
+    });
+    // x264's 320×240 High-profile SPS, then a (token) IDR slice.
+    const sps = Buffer.from('6764000cacd94141fb011000000300100000030140f1429960', 'hex');
+    const coded = (i: number) => ({
+      codec: 'h264' as const,
+      timestamp: i,
+      annexB: Buffer.concat([Buffer.from([0, 0, 0, 1]), sps, Buffer.from([0, 0, 0, 1, 0x65, i])]),
+    });
+    for (let i = 0; i < 6; i++) {
+      clock.advance(2000);
+      await svc.observeFrame(
+        { cameraId: 'cam-a', presetId: null, capturedAt: clock.now(), image, coded: coded(i) },
+        [
+          {
+            type: 'hotspot',
+            thresholds: th,
+            detections: i < 3 ? [] : [{ score: 0.9, box: { x: 30, y: 20, w: 4, h: 4 } }],
+          },
+        ],
+      );
+    }
+    await svc.idle();
+    expect(encodes).toBe(0);
+    // Opened on frame 4 (index 4): pre-roll 1–3 + itself, each frame its own keyframe.
+    expect(clips[0]!.map((f) => f.h264?.at(-1))).toEqual([1, 2, 3, 4]);
+    expect(clips[0]!.every((f) => f.jpeg === undefined)).toBe(true);
   });
 
   it("one camera's slow evidence work never delays another camera's alert (one chain per camera)", async () => {

@@ -24,7 +24,8 @@ import { detectionGeo, triangulate, type CameraGeo } from '../track/geo.ts';
 import { iso, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import { createMutex } from '../util/mutex.ts';
-import { appendCapped, FrameRing, type ClipEncoder, type ClipFrame } from './clip.ts';
+import type { CodedKeyframe } from '../capture/rtsp/depay.ts';
+import { appendCapped, clipCopyable, FrameRing, type ClipEncoder, type ClipFrame } from './clip.ts';
 import type { EvidenceStore } from './evidenceStore.ts';
 import { renderSnapshot } from './snapshot.ts';
 
@@ -76,16 +77,20 @@ export interface FrameInput {
   presetId: string | null;
   capturedAt: number;
   image: RgbImage;
+  /** The keyframe the frame was decoded from (built-in RTSP client): clips mux it when {@link clipCopyable}. */
+  coded?: CodedKeyframe;
 }
 
 /**
- * A pre-roll ring entry: the raw frame until a clip needs it (then the JPEG, and the raw frame is dropped).
+ * A pre-roll ring entry: the raw frame until a clip needs it (then the JPEG, and the raw frame is dropped), or
+ * the camera's own keyframe when it can go into a clip as it is (`h264`: no raw frame kept, nothing to encode).
  * Raw frames cost memory (854×480 RGB ≈ 1.2 MB, × `preRollFrames`) but no CPU for the frames no alert uses.
  */
 interface RingFrame {
   at: number;
   jpeg: Buffer | null;
   image: RgbImage | null;
+  h264: Buffer | null;
 }
 
 /** An open alert's working state; several tracks (one incident) may share one record. */
@@ -158,13 +163,18 @@ export class AlertService {
     // alert opens on it. Otherwise it waits raw in the camera's pre-roll ring and is encoded only if an alert
     // opens within the next `preRollFrames` frames — most frames of a quiet fleet are never encoded (the
     // per-frame JPEG was the largest Node cost per camera after inference: BENCHMARKS.md summary).
-    const jpegP = this.deps.clips && this.hasOpenAlert(frame.cameraId) ? this.jpeg(frame.image) : null;
+    // A frame whose keyframe can be muxed as it is never needs a JPEG.
+    const copy = this.deps.clips && frame.coded && clipCopyable(frame.coded) ? frame.coded.annexB : null;
+    const jpegP =
+      this.deps.clips && !copy && this.hasOpenAlert(frame.cameraId) ? this.jpeg(frame.image) : null;
     jpegP?.catch(() => undefined);
     return this.enqueue(frame.cameraId, async () => {
       let clipFrame: ClipFrame | null = null;
       const clip = async (): Promise<ClipFrame | null> => {
         if (!this.deps.clips) return null;
-        clipFrame ??= { at: frame.capturedAt, jpeg: await (jpegP ?? this.jpeg(frame.image)) };
+        clipFrame ??= copy
+          ? { at: frame.capturedAt, h264: copy }
+          : { at: frame.capturedAt, jpeg: await (jpegP ?? this.jpeg(frame.image)) };
         return clipFrame;
       };
       for (const o of observations) {
@@ -190,8 +200,10 @@ export class AlertService {
       if (this.deps.clips)
         this.ring(frame.cameraId).push(
           encoded
-            ? { at: frame.capturedAt, jpeg: encoded.jpeg, image: null }
-            : { at: frame.capturedAt, jpeg: null, image: frame.image },
+            ? { at: frame.capturedAt, jpeg: encoded.jpeg ?? null, image: null, h264: encoded.h264 ?? null }
+            : copy
+              ? { at: frame.capturedAt, jpeg: null, image: null, h264: copy }
+              : { at: frame.capturedAt, jpeg: null, image: frame.image, h264: null },
         );
     });
   }
@@ -246,14 +258,15 @@ export class AlertService {
   private async preRoll(cameraId: string): Promise<ClipFrame[]> {
     const frames = this.ring(cameraId).snapshot();
     return Promise.all(
-      frames.map(async (f) => {
+      frames.map(async (f): Promise<ClipFrame | null> => {
+        if (f.h264) return { at: f.at, h264: f.h264 };
         if (f.jpeg === null && f.image !== null) {
           f.jpeg = await this.jpeg(f.image);
           f.image = null;
         }
-        return { at: f.at, jpeg: f.jpeg ?? Buffer.alloc(0) };
+        return f.jpeg ? { at: f.at, jpeg: f.jpeg } : null;
       }),
-    ).then((all) => all.filter((f) => f.jpeg.length > 0));
+    ).then((all) => all.filter((f): f is ClipFrame => f !== null));
   }
 
   private ring(cameraId: string): FrameRing<RingFrame> {

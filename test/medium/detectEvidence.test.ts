@@ -1,6 +1,9 @@
-/** The evidence clip for real: JPEG frames → ffmpeg → an MP4 a browser plays (H.264, yuv420p, moov first). */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+/**
+ * The evidence clip for real: JPEG frames (or the camera's own H.264 keyframes) → ffmpeg → an MP4 a browser plays
+ * (H.264, yuv420p, moov first).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -90,5 +93,81 @@ describe('ffmpeg clip encoder', () => {
     // each clip got its own frames, none mixed up
     expect(shapes).toEqual([[160, 3], [200, 5], null, [240, 2]]);
     expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(Error);
+  });
+
+  /** Keyframes as the built-in RTSP client hands them over: one Annex B file per IDR (SPS, PPS, SEI, IDR). */
+  function keyframes(n: number, size: string): Buffer[] {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tw-clip-kf-'));
+    return Array.from({ length: n }, (_, i) => {
+      const f = path.join(dir, `${i}.h264`);
+      execFileSync('ffmpeg', [
+        ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi'],
+        ...['-i', `testsrc2=size=${size}:rate=1`, '-ss', String(i), '-frames:v', '1'],
+        ...['-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', f],
+      ]);
+      return readFileSync(f);
+    });
+  }
+  const probe = (mp4: Buffer) => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tw-clip-probe-')), 'c.mp4');
+    writeFileSync(file, mp4);
+    const p = spawnSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-show_entries',
+        'stream=codec_name,pix_fmt,width,height,nb_read_frames',
+        '-of',
+        'json',
+        file,
+      ],
+      { encoding: 'utf8' },
+    );
+    return (JSON.parse(p.stdout) as { streams: Record<string, unknown>[] }).streams[0];
+  };
+
+  it("muxes the camera's H.264 keyframes as they are (no re-encoding), browser-playable", async () => {
+    const kf = keyframes(4, '320x240');
+    const mp4 = await ffmpegClipEncoder().encode(
+      kf.map((h264, i) => ({ at: i * 2000, h264 })),
+      2,
+    );
+    expect(probe(mp4)).toMatchObject({
+      codec_name: 'h264',
+      pix_fmt: 'yuv420p',
+      width: 320,
+      height: 240,
+      nb_read_frames: '4',
+    });
+    // Copied, not encoded again: each keyframe's IDR slice is in the file byte for byte (MP4 stores NAL units
+    // length-prefixed instead of after start codes).
+    for (const k of kf) {
+      const idr = k.subarray(k.lastIndexOf(Buffer.from([0, 0, 1, 0x65])) + 3);
+      expect(mp4.includes(idr.subarray(0, 200))).toBe(true);
+    }
+    expect(mp4.indexOf('moov')).toBeLessThan(mp4.indexOf('mdat'));
+  });
+
+  it('joins a clip whose frames changed kind or size during the alert, at the first frame size', async () => {
+    const jpeg = await sharp({
+      create: { width: 640, height: 480, channels: 3, background: { r: 9, g: 80, b: 90 } },
+    })
+      .jpeg()
+      .toBuffer();
+    const frames = [
+      ...keyframes(2, '320x240').map((h264, i) => ({ at: i * 2000, h264 })),
+      ...keyframes(1, '640x360').map((h264) => ({ at: 4000, h264 })),
+      { at: 6000, jpeg },
+      { at: 8000, jpeg },
+    ];
+    expect(probe(await ffmpegClipEncoder().encode(frames, 2))).toMatchObject({
+      codec_name: 'h264',
+      pix_fmt: 'yuv420p',
+      width: 320,
+      height: 240,
+      nb_read_frames: '5',
+    });
   });
 });

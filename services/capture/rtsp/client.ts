@@ -125,6 +125,14 @@ export class RtspKeyframeSession {
         this.fail(err);
       });
       s.on('data', (c: Buffer) => this.data(c));
+      const batch = Number(process.env.TW_RTSP_BATCH_MS ?? 0);
+      if (batch > 0) {
+        const t = setInterval(() => {
+          if (this.ended) return clearInterval(t);
+          s.resume();
+          setImmediate(() => s.pause());
+        }, batch);
+      }
       s.once('close', () => this.fail(new RtspClientError('RTSP server closed the connection', 'network')));
     });
     const opts = await this.request('OPTIONS', this.requestUrl);

@@ -119,28 +119,40 @@ function hrd(r: BitReader): void {
   r.u(5);
 }
 
-/**
- * An H.264 SPS NAL unit (with its 1-byte header) declaring no picture reordering: VUI
- * `bitstream_restriction_flag` = 1 with `max_num_reorder_frames` = 0 and `max_dec_frame_buffering` =
- * max(1, `max_num_ref_frames`); the other restriction fields are kept (or set to their inferred defaults when
- * the SPS had none, §E.2.1). Everything before them is copied bit for bit.
- * @throws RangeError when the SPS cannot be parsed (truncated, not an SPS).
- */
-export function h264SpsWithoutReordering(nal: Buffer): Buffer {
-  if ((nal[0]! & 0x1f) !== 7) throw new RangeError('not an H.264 SPS');
-  const rbsp = toRbsp(nal.subarray(1));
-  const r = new BitReader(rbsp);
-  const profile = r.u(8);
+function h264Rbsp(nal: Buffer): Buffer {
+  if (nal.length < 4 || (nal[0]! & 0x1f) !== 7) throw new RangeError('not an H.264 SPS');
+  return toRbsp(nal.subarray(1));
+}
+
+/** What {@link h264SpsInfo} reports. */
+export interface H264SpsInfo {
+  /** `profile_idc` (66 Baseline, 77 Main, 100 High, 110 High 10, 122 High 4:2:2, 244 High 4:4:4…). */
+  profileIdc: number;
+  /** 0 monochrome, 1 4:2:0, 2 4:2:2, 3 4:4:4 (1 when the profile does not signal it). */
+  chromaFormatIdc: number;
+  /** Bit depth of luma samples (8 when not signalled). */
+  bitDepth: number;
+  /** Picture size after the cropping window, px (4:2:0 crop units). */
+  width: number;
+  height: number;
+}
+
+/** Reads the SPS fields up to (not including) `vui_parameters_present_flag`. */
+function h264SpsHead(r: BitReader): H264SpsInfo & { maxRefFrames: number } {
+  const profileIdc = r.u(8);
   r.u(8);
   r.u(8);
   r.ue();
-  if ([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135].includes(profile)) {
-    const chroma = r.ue();
-    if (chroma === 3) r.u(1);
-    r.ue();
+  let chromaFormatIdc = 1;
+  let bitDepth = 8;
+  if ([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135].includes(profileIdc)) {
+    chromaFormatIdc = r.ue();
+    if (chromaFormatIdc === 3) r.u(1);
+    bitDepth = r.ue() + 8;
     r.ue();
     r.u(1);
-    if (r.u(1)) for (let i = 0; i < (chroma !== 3 ? 8 : 12); i++) if (r.u(1)) scalingList(r, i < 6 ? 16 : 64);
+    if (r.u(1))
+      for (let i = 0; i < (chromaFormatIdc !== 3 ? 8 : 12); i++) if (r.u(1)) scalingList(r, i < 6 ? 16 : 64);
   }
   r.ue();
   const pocType = r.ue();
@@ -154,16 +166,45 @@ export function h264SpsWithoutReordering(nal: Buffer): Buffer {
   }
   const maxRefFrames = r.ue();
   r.u(1);
-  r.ue();
-  r.ue();
-  if (!r.u(1)) r.u(1);
+  const widthMbs = r.ue() + 1;
+  const heightUnits = r.ue() + 1;
+  const frameMbsOnly = r.u(1);
+  if (!frameMbsOnly) r.u(1);
   r.u(1);
-  if (r.u(1)) {
-    r.ue();
-    r.ue();
-    r.ue();
-    r.ue();
-  }
+  let crop = [0, 0, 0, 0];
+  if (r.u(1)) crop = [r.ue(), r.ue(), r.ue(), r.ue()];
+  const cropX = chromaFormatIdc === 1 || chromaFormatIdc === 2 ? 2 : 1;
+  const cropY = (chromaFormatIdc === 1 ? 2 : 1) * (2 - frameMbsOnly);
+  return {
+    profileIdc,
+    chromaFormatIdc,
+    bitDepth,
+    width: widthMbs * 16 - cropX * (crop[0]! + crop[1]!),
+    height: heightUnits * 16 * (2 - frameMbsOnly) - cropY * (crop[2]! + crop[3]!),
+    maxRefFrames,
+  };
+}
+
+/**
+ * Profile, chroma format, bit depth and cropped picture size of an H.264 SPS NAL unit (§7.4.2.1.1).
+ * @throws RangeError when it cannot be parsed.
+ */
+export function h264SpsInfo(nal: Buffer): H264SpsInfo {
+  const { maxRefFrames: _unused, ...info } = h264SpsHead(new BitReader(h264Rbsp(nal)));
+  return info;
+}
+
+/**
+ * An H.264 SPS NAL unit (with its 1-byte header) declaring no picture reordering: VUI
+ * `bitstream_restriction_flag` = 1 with `max_num_reorder_frames` = 0 and `max_dec_frame_buffering` =
+ * max(1, `max_num_ref_frames`); the other restriction fields are kept (or set to their inferred defaults when
+ * the SPS had none, §E.2.1). Everything before them is copied bit for bit.
+ * @throws RangeError when the SPS cannot be parsed (truncated, not an SPS).
+ */
+export function h264SpsWithoutReordering(nal: Buffer): Buffer {
+  const rbsp = h264Rbsp(nal);
+  const r = new BitReader(rbsp);
+  const { maxRefFrames } = h264SpsHead(r);
   const w = new BitWriter();
   const vuiFlagAt = r.pos;
   let restriction = { mvOverBoundaries: 1, maxBytesPerPicDenom: 2, maxBitsPerMbDenom: 1, mvH: 16, mvV: 16 };

@@ -258,6 +258,8 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     detect: Series['detect'];
     groups: FleetGroup[];
     levels: number[];
+    /** Camera `rtspClient`; default `auto` (built-in client for keyframe sampling). */
+    rtspClient?: 'ffmpeg';
   };
   const plans: Plan[] = o.quick
     ? [
@@ -298,6 +300,14 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           detect: 'pool',
           groups: mixedSub,
           levels: [40, 60, 80, 100, 120],
+        },
+        {
+          name: 'towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool, ffmpeg receives RTSP (previous design)',
+          mode: 'keyframes',
+          detect: 'pool',
+          groups: mixedSub,
+          levels: [40, 60, 80, 100],
+          rtspClient: 'ffmpeg',
         },
         {
           name: 'towers, full decode, detection in worker pool',
@@ -342,7 +352,14 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     };
     const runOnce = async (n: number): Promise<FleetResult | string> => {
       try {
-        const base = { clip: p.groups[0]!.clip, groups: p.groups, mode: p.mode, cameras: n, windowS };
+        const base = {
+          clip: p.groups[0]!.clip,
+          groups: p.groups,
+          mode: p.mode,
+          cameras: n,
+          windowS,
+          ...(p.rtspClient ? { rtspClient: p.rtspClient } : {}),
+        };
         if (p.detect === 'none') return await runFleet(base, o);
         return await withDetect(o, p.detect, (d) =>
           runFleet(
@@ -482,6 +499,8 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     return `${fmt(x / y, 1)}×${open(a) ? ' or more' : ''}`;
   };
   const kPool = 'towers, keyframes, detection in worker pool';
+  const kSub =
+    'towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool';
   const md = [
     'Each level: N real CameraWorkers (sampleIntervalMs 2000, one frame per 2 s per camera) on the demo RTSP ' +
       `server (\`file-shared\` mounts: each mount plays its clip in real time from its first client's connection for ${CAMERAS_PER_MOUNT} cameras, so the simulator runs N/${CAMERAS_PER_MOUNT} pipelines; the ${CAMERAS_PER_MOUNT} cameras of a mount get their keyframes in the same instant), a ${windowS} s window after all are online. A level ` +
@@ -501,6 +520,12 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       'in a worker thread.',
     `- "towers (… 640×360 sub-stream)" series: the same fleet, the visible cameras' analysed stream (\`detectUrl\`) ` +
       `being ${mixedSub[0]!.clip.description}; analysed at that size (capture never upscales).`,
+    '- Receivers: keyframe series use the camera default `rtspClient: auto`, i.e. the built-in RTSP client ' +
+      '(services/capture/rtsp/: RTSP/TCP in Node, non-key pictures skipped uncopied, one ffmpeg per camera decoding ' +
+      'only the sampled keyframes from its stdin; clips muxed from the keyframes when browser-playable); the ' +
+      '"ffmpeg receives RTSP" series is the previous design (one ffmpeg per camera receives, demuxes and decodes, ' +
+      'clips re-encoded from JPEGs), in the same run. "ffmpeg CPU" is the capture ffmpegs in both cases (keyframe ' +
+      'decoders, or receivers+decoders); the built-in receive itself is in "Node main thread".',
     '- Priorities: detection worker threads run at nice 10 and clip encoders at nice 10 (DETECT_WORKER_NICENESS, ' +
       'CLIP_ENCODER_NICENESS); capture ffmpegs and the main thread at nice 0. "frame pipe read" = first to last byte ' +
       'of a frame on ffmpeg\'s stdout (`SampledFrame.readMs`); "event-loop delay" = `monitorEventLoopDelay` of the ' +
@@ -522,7 +547,8 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     `Same-run ratios: towers keyframes/full decode = **${ratio(kPool, 'towers, full decode, detection in worker pool')}** cameras; ` +
       `worker pool/main thread = **${ratio(kPool, 'towers, keyframes, detection on the main thread (previous design)')}**; ` +
       `capture only keyframes/full = **${ratio('keyframes, capture only', 'full decode, capture only')}**; ` +
-      `640×360 detect sub-stream/1080p main stream = **${ratio('towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool', kPool)}**. Target: ≥ 100 towers-series cameras.`,
+      `640×360 detect sub-stream/1080p main stream = **${ratio(kSub, kPool)}**; ` +
+      `built-in RTSP client/ffmpeg receiving RTSP (sub-stream towers) = **${ratio(kSub, `${kSub}, ffmpeg receives RTSP (previous design)`)}**. Target: ≥ 100 towers-series cameras.`,
     '',
     table(head, rows),
   ].join('\n');

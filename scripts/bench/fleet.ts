@@ -67,6 +67,8 @@ export interface FleetOptions {
   /** Detection pool, for the CPU split main thread / inference workers. */
   pool?: DetectorPool;
   mode: DecodeMode;
+  /** Camera `rtspClient` (default `auto`: the built-in RTSP client in keyframe mode). */
+  rtspClient?: 'auto' | 'builtin' | 'ffmpeg';
   cameras: number;
   windowS: number;
   sampleIntervalMs?: number;
@@ -314,6 +316,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
         detectors: group.detectors,
         sampleIntervalMs: intervalMs,
         decodeMode: o.mode,
+        rtspClient: o.rtspClient ?? 'auto',
         stallTimeoutS: 10,
       });
       o.detect?.cameras.set(id, cam);

@@ -1,0 +1,145 @@
+/**
+ * The built-in RTSP client against servers the demo server cannot play: a camera that asks for HTTP Digest
+ * credentials (RFC 2617) and serves a stream the client cannot depacketize (Motion JPEG), and a camera whose
+ * keyframes stop. Real sockets, a real CameraWorker, real ffmpeg for the fallback.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CameraWorker, type WorkerStatus } from '../../services/capture/cameraWorker.ts';
+import { CameraConfig } from '../../services/schemas/config.ts';
+import { systemClock } from '../../services/util/clock.ts';
+import { waitFor } from '../support/procs.ts';
+
+const PASSWORD = 'Circle Of Life/1%';
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+const workers: CameraWorker[] = [];
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  for (const s of sockets) s.destroy();
+  for (const s of servers) s.close();
+});
+
+/** A minimal RTSP camera: Digest on DESCRIBE, an MJPEG-only SDP; records the requests it got. */
+async function mjpegCamera(): Promise<{ port: number; requests: string[] }> {
+  const requests: string[] = [];
+  const nonce = 'a1b2c3d4';
+  const server = createServer((sock) => {
+    sockets.push(sock);
+    let buf = '';
+    sock.on('data', (c: Buffer) => {
+      buf += c.toString('latin1');
+      let end: number;
+      while ((end = buf.indexOf('\r\n\r\n')) >= 0) {
+        const req = buf.slice(0, end);
+        buf = buf.slice(end + 4);
+        requests.push(req);
+        const [method, uri] = req.split(' ');
+        const cseq = /CSeq: (\d+)/i.exec(req)?.[1] ?? '0';
+        const reply = (status: string, headers: string[] = [], body = '') =>
+          sock.write(
+            `RTSP/1.0 ${status}\r\nCSeq: ${cseq}\r\n${headers.map((h) => `${h}\r\n`).join('')}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+          );
+        if (method === 'OPTIONS') reply('200 OK', ['Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN']);
+        else if (method === 'DESCRIBE') {
+          const auth = /Authorization: Digest (.*)/i.exec(req)?.[1] ?? '';
+          const response = /response="([0-9a-f]+)"/.exec(auth)?.[1];
+          const expected = md5(`${md5(`admin:cam:${PASSWORD}`)}:${nonce}:${md5(`DESCRIBE:${uri}`)}`);
+          if (response !== expected)
+            reply('401 Unauthorized', [`WWW-Authenticate: Digest realm="cam", nonce="${nonce}"`]);
+          else
+            reply(
+              '200 OK',
+              ['Content-Type: application/sdp', `Content-Base: ${uri}/`],
+              'v=0\r\ns=MJPEG\r\nm=video 0 RTP/AVP 26\r\na=rtpmap:26 JPEG/90000\r\na=control:track1\r\n',
+            );
+        } else reply('454 Session Not Found');
+      }
+    });
+  });
+  servers.push(server);
+  const port = await new Promise<number>((r) =>
+    server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)),
+  );
+  return { port, requests };
+}
+
+describe('built-in RTSP client', () => {
+  it('answers a Digest challenge, and hands a stream it cannot read to ffmpeg (auto) without leaking the password', async () => {
+    const cam = await mjpegCamera();
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
+    const statuses: WorkerStatus[] = [];
+    const w = new CameraWorker(
+      CameraConfig.parse({
+        id: 'mjpeg',
+        name: 'mjpeg',
+        url: `rtsp://admin:${encodeURIComponent(PASSWORD)}@127.0.0.1:${cam.port}/live`,
+        channel: 'visible',
+        detectors: ['smoke'],
+        decodeMode: 'keyframes', // no probe: straight to the receiver
+        stallTimeoutS: 5,
+      }),
+      {
+        clock: systemClock,
+        log,
+        onFrame: () => undefined,
+        onStatus: (s) => statuses.push(s),
+        backoff: { baseMs: 200, capMs: 1000 },
+      },
+    );
+    workers.push(w);
+    w.start();
+    // The built-in client authenticated (the server only answers DESCRIBE to the right Digest response)…
+    await waitFor(
+      'an authenticated DESCRIBE',
+      () => cam.requests.some((r) => /^DESCRIBE [\s\S]*Authorization: Digest/.test(r)),
+      10_000,
+      100,
+    );
+    // …found no H.264/H.265 and gave the camera to ffmpeg, which then fails at SETUP (454): offline, retried.
+    await waitFor('the ffmpeg receiver', () => w.status.receiver === 'ffmpeg', 10_000, 100);
+    await waitFor('ffmpeg to fail', () => statuses.some((s) => s.status === 'offline'), 20_000, 200);
+    expect(lines.join('')).toContain('built-in RTSP client cannot read this stream');
+    expect(lines.join('')).toContain('no H.264/H.265 video in SDP (found: video JPEG)');
+    expect(w.status.receiver).toBe('ffmpeg');
+    const all = lines.join('') + statuses.map((s) => s.lastError ?? '').join('');
+    expect(all).not.toContain(PASSWORD);
+    expect(all).not.toContain(encodeURIComponent(PASSWORD));
+    // The client never put the credentials in a request line.
+    expect(cam.requests.filter((r) => r.split('\r\n')[0]!.includes('admin:'))).toEqual([]);
+  });
+
+  it('with rtspClient builtin, reports the unreadable stream instead of falling back', async () => {
+    const cam = await mjpegCamera();
+    const statuses: WorkerStatus[] = [];
+    const w = new CameraWorker(
+      CameraConfig.parse({
+        id: 'mjpeg-builtin',
+        name: 'mjpeg-builtin',
+        url: `rtsp://admin:${encodeURIComponent(PASSWORD)}@127.0.0.1:${cam.port}/live`,
+        channel: 'visible',
+        detectors: ['smoke'],
+        decodeMode: 'keyframes',
+        rtspClient: 'builtin',
+        stallTimeoutS: 5,
+      }),
+      {
+        clock: systemClock,
+        log: pino({ level: 'silent' }),
+        onFrame: () => undefined,
+        onStatus: (s) => statuses.push(s),
+        backoff: { baseMs: 200, capMs: 1000 },
+      },
+    );
+    workers.push(w);
+    w.start();
+    await waitFor('offline', () => statuses.find((s) => s.status === 'offline'), 10_000, 100);
+    expect(w.status.receiver).toBe('builtin');
+    expect(w.status.lastError).toContain('no H.264/H.265 video in SDP');
+  });
+});

@@ -94,6 +94,7 @@ function captureView(c: CameraConfig): unknown {
     auth: c.auth ?? null,
     sampleIntervalMs: c.sampleIntervalMs,
     decodeMode: c.decodeMode,
+    rtspClient: c.rtspClient,
     stallTimeoutS: c.stallTimeoutS,
     onvif: c.onvif ?? null,
     tours: c.tours,

@@ -48,6 +48,9 @@ export interface RtspSessionOptions {
   now?: () => number;
 }
 
+/** Size of the socket's reusable read buffer, bytes (one read takes whatever the kernel has queued, up to this). */
+const READ_BUFFER_BYTES = 256 * 1024;
+
 /** Extra time allowed for the first media bytes after connecting, ms. */
 const FIRST_MEDIA_GRACE_MS = 10_000;
 
@@ -105,7 +108,20 @@ export class RtspKeyframeSession {
   async start(): Promise<SdpVideo> {
     const u = new URL(this.requestUrl);
     await new Promise<void>((resolve, reject) => {
-      const s = net.connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 554) });
+      // `onread`: the socket reads into one reusable buffer and calls back directly, without the stream
+      // machinery and without a new Buffer per read (every packet of a 25 fps stream is read, 49 of 50
+      // pictures are thrown away). Everything kept from a chunk is copied by the demuxer/depacketizer.
+      const s = net.connect({
+        host: u.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(u.port || 554),
+        onread: {
+          buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+          callback: (n: number, buf: Uint8Array) => {
+            this.data(Buffer.from(buf.buffer, buf.byteOffset, n));
+            return !this.ended;
+          },
+        },
+      });
       this.socket = s;
       s.setNoDelay(true);
       // Until media flows, allow 10 s more: a live server may start its pipeline only at PLAY and wait for a
@@ -124,15 +140,6 @@ export class RtspKeyframeSession {
         reject(err);
         this.fail(err);
       });
-      s.on('data', (c: Buffer) => this.data(c));
-      const batch = Number(process.env.TW_RTSP_BATCH_MS ?? 0);
-      if (batch > 0) {
-        const t = setInterval(() => {
-          if (this.ended) return clearInterval(t);
-          s.resume();
-          setImmediate(() => s.pause());
-        }, batch);
-      }
       s.once('close', () => this.fail(new RtspClientError('RTSP server closed the connection', 'network')));
     });
     const opts = await this.request('OPTIONS', this.requestUrl);

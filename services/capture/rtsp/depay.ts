@@ -204,16 +204,18 @@ export class KeyframeDepacketizer {
       const fuHeader = b[hdrLen - 1]!;
       const start = (fuHeader & 0x80) !== 0;
       const end = (fuHeader & 0x40) !== 0;
-      const nalHeader = h264
-        ? Buffer.from([(b[0]! & 0xe0) | (fuHeader & 0x1f)])
-        : Buffer.from([(b[0]! & 0x81) | ((fuHeader & 0x3f) << 1), b[1]!]);
-      const { kind } = nalKind(this.codec, nalHeader[0]!);
       if (start) {
-        // Slices of non-key pictures are skipped without copying a byte.
+        const first = h264 ? (b[0]! & 0xe0) | (fuHeader & 0x1f) : (b[0]! & 0x81) | ((fuHeader & 0x3f) << 1);
+        const { kind } = nalKind(this.codec, first);
+        // Slices of non-key pictures are skipped without copying (or allocating) a byte.
         this.fragSkipping = kind === 'slice' || kind === 'other';
-        this.frag = this.fragSkipping ? null : [nalHeader, Buffer.from(b.subarray(hdrLen))];
-        if (kind === 'key') this.au!.isKey = true;
-        if (!this.fragSkipping) this.au!.bytes += b.length;
+        if (this.fragSkipping) this.frag = null;
+        else {
+          const nalHeader = h264 ? Buffer.from([first]) : Buffer.from([first, b[1]!]);
+          this.frag = [nalHeader, Buffer.from(b.subarray(hdrLen))];
+          this.au!.bytes += b.length;
+          if (kind === 'key') this.au!.isKey = true;
+        }
       } else if (this.fragSkipping) {
         if (end) this.fragSkipping = false;
         return;

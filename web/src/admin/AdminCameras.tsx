@@ -20,6 +20,7 @@ interface FormState {
   detectors: DetectionType[];
   sampleIntervalMs: string;
   decodeMode: 'auto' | 'all' | 'keyframes';
+  rtspClient: 'auto' | 'builtin' | 'ffmpeg';
   username: string;
   password: string;
   passwordEnv: string;
@@ -43,6 +44,7 @@ const EMPTY: FormState = {
   detectors: ['smoke'],
   sampleIntervalMs: '2000',
   decodeMode: 'auto',
+  rtspClient: 'auto',
   username: '',
   password: '',
   passwordEnv: '',
@@ -70,6 +72,7 @@ function formOf(c: AdminCamera): FormState {
     detectors: c.detectors,
     sampleIntervalMs: str(c.sampleIntervalMs),
     decodeMode: c.decodeMode,
+    rtspClient: c.rtspClient,
     username: c.auth?.username ?? '',
     password: '',
     passwordEnv: c.auth?.passwordEnv ?? '',
@@ -119,6 +122,7 @@ function bodyOf(f: FormState, current: AdminCamera | null): CameraInput {
     detectors: f.detectors,
     sampleIntervalMs: num(f.sampleIntervalMs),
     decodeMode: f.decodeMode,
+    rtspClient: f.rtspClient,
     auth,
     ...(f.onvifHost.trim() !== ''
       ? { onvif: { host: f.onvifHost.trim(), port: num(f.onvifPort) ?? 80 } }
@@ -286,6 +290,19 @@ function CameraForm({
             {(['auto', 'all', 'keyframes'] as const).map((m) => (
               <option key={m} value={m}>
                 {t(`adminCam.decode.${m}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('adminCam.f.rtspClient')}</span>
+          <select
+            value={f.rtspClient}
+            onChange={(e) => set('rtspClient', e.target.value as FormState['rtspClient'])}
+          >
+            {(['auto', 'builtin', 'ffmpeg'] as const).map((m) => (
+              <option key={m} value={m}>
+                {t(`adminCam.rtspClient.${m}`)}
               </option>
             ))}
           </select>

@@ -351,7 +351,11 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       for (const w of workers) {
         if ((frames.get(w.camera.id)?.length ?? 0) > 0) continue;
         const s = w.status;
-        const k = `${s.status}, ${s.restarts} restarts: ${s.lastError ?? 'no error'}`.slice(0, 200);
+        const k =
+          `${s.status}, ${s.restarts} restarts, ${s.receiver ?? 'no'} receiver, ${s.codec ?? '?'} (group ${groups.findIndex((g) => g.detectors.join() === w.camera.detectors.join())}): ${s.lastError ?? 'no error'}`.slice(
+            0,
+            240,
+          );
         why.set(k, (why.get(k) ?? 0) + 1);
       }
       log(bo, `  offline cameras: ${[...why].map(([k, n]) => `${n}× ${k}`).join(' | ')}`);

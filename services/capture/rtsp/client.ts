@@ -78,6 +78,8 @@ export class RtspKeyframeSession {
   video: SdpVideo | null = null;
   /** RTP/interleaved bytes received (diagnostics). */
   bytes = 0;
+  /** How far the session got (diagnostics in error messages). */
+  private phase = 'connecting';
 
   constructor(private readonly o: RtspSessionOptions) {
     let u: URL;
@@ -129,7 +131,7 @@ export class RtspKeyframeSession {
       s.setTimeout(this.o.timeoutMs + FIRST_MEDIA_GRACE_MS, () =>
         this.fail(
           new RtspClientError(
-            `RTSP timeout: nothing received for ${this.o.timeoutMs + (this.bytes > 0 ? 0 : FIRST_MEDIA_GRACE_MS)} ms`,
+            `RTSP timeout: nothing received for ${this.o.timeoutMs + (this.bytes > 0 ? 0 : FIRST_MEDIA_GRACE_MS)} ms (${this.phase})`,
             'network',
           ),
         ),
@@ -142,7 +144,9 @@ export class RtspKeyframeSession {
       });
       s.once('close', () => this.fail(new RtspClientError('RTSP server closed the connection', 'network')));
     });
+    this.phase = 'before OPTIONS answer';
     const opts = await this.request('OPTIONS', this.requestUrl);
+    this.phase = 'before DESCRIBE answer';
     const describe = await this.request('DESCRIBE', this.requestUrl, { Accept: 'application/sdp' });
     let video: SdpVideo;
     try {
@@ -157,6 +161,7 @@ export class RtspKeyframeSession {
     this.payloadType = video.payloadType;
     this.depay = new KeyframeDepacketizer(video.codec, video.parameterSets);
     const base = describe.headers['content-base'] ?? describe.headers['content-location'] ?? this.requestUrl;
+    this.phase = 'before SETUP answer';
     const setup = await this.request('SETUP', resolveControlUrl(base, video.control), {
       Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1',
     });
@@ -168,7 +173,9 @@ export class RtspKeyframeSession {
     const sess = parseSession(setup.headers.session);
     if (!sess) throw this.fail(new RtspClientError('SETUP answer without a Session header', 'protocol'));
     this.session = sess.id;
+    this.phase = 'before PLAY answer';
     await this.request('PLAY', base, { Range: 'npt=0.000-' });
+    this.phase = 'after PLAY, no media yet';
     const canGetParameter = /GET_PARAMETER/i.test(opts.headers.public ?? '');
     // Refresh at half the session timeout (RFC 2326 §12.37), and at least every 30 s.
     const every = Math.min(30_000, (sess.timeoutS * 1000) / 2);
@@ -200,7 +207,10 @@ export class RtspKeyframeSession {
     const now = this.o.now?.() ?? Date.now();
     for (const it of items) {
       if (it.kind === 'data') {
-        if (this.bytes === 0) this.socket?.setTimeout(this.o.timeoutMs);
+        if (this.bytes === 0) {
+          this.socket?.setTimeout(this.o.timeoutMs);
+          this.phase = 'media flowing';
+        }
         this.bytes += it.payload.length;
         if (it.channel !== this.rtpChannel || !this.depay) continue;
         const p = parseRtp(it.payload);

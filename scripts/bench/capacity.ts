@@ -258,8 +258,8 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     detect: Series['detect'];
     groups: FleetGroup[];
     levels: number[];
-    /** Camera `rtspClient`; default `auto` (built-in client for keyframe sampling). */
-    rtspClient?: 'ffmpeg';
+    /** Camera `rtspClient`; absent: the product default (`ffmpeg`). */
+    rtspClient?: 'auto';
   };
   const plans: Plan[] = o.quick
     ? [
@@ -302,12 +302,12 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           levels: [40, 60, 80, 100, 120],
         },
         {
-          name: 'towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool, ffmpeg receives RTSP (previous design)',
+          name: 'towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool, built-in RTSP client (opt-in)',
           mode: 'keyframes',
           detect: 'pool',
           groups: mixedSub,
           levels: [40, 60, 80, 100],
-          rtspClient: 'ffmpeg',
+          rtspClient: 'auto',
         },
         {
           name: 'towers, full decode, detection in worker pool',
@@ -531,12 +531,12 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       'in a worker thread.',
     `- "towers (… 640×360 sub-stream)" series: the same fleet, the visible cameras' analysed stream (\`detectUrl\`) ` +
       `being ${mixedSub[0]!.clip.description}; analysed at that size (capture never upscales).`,
-    '- Receivers: keyframe series use the camera default `rtspClient: auto`, i.e. the built-in RTSP client ' +
-      '(services/capture/rtsp/: RTSP/TCP in Node, non-key pictures skipped uncopied, one ffmpeg per camera decoding ' +
-      'only the sampled keyframes from its stdin; clips muxed from the keyframes when browser-playable); the ' +
-      '"ffmpeg receives RTSP" series is the previous design (one ffmpeg per camera receives, demuxes and decodes, ' +
-      'clips re-encoded from JPEGs), in the same run. "ffmpeg CPU" is the capture ffmpegs in both cases (keyframe ' +
-      'decoders, or receivers+decoders); the built-in receive itself is in "Node main thread".',
+    '- Receivers: every series uses the product default (`rtspClient: ffmpeg`: one ffmpeg per camera receives, ' +
+      'demuxes and decodes; clips re-encoded from JPEGs) except "built-in RTSP client (opt-in)" (`rtspClient: auto`: ' +
+      'services/capture/rtsp/, RTSP/TCP in Node, non-key pictures skipped uncopied, one ffmpeg per camera decoding ' +
+      'only the sampled keyframes from its stdin; clips muxed from the keyframes when browser-playable), in the same ' +
+      'run. "ffmpeg CPU" is the capture ffmpegs in both cases (receivers+decoders, or keyframe decoders); the ' +
+      'built-in receive itself is in "Node main thread".',
     '- Priorities: detection worker threads run at nice 10 and clip encoders at nice 10 (DETECT_WORKER_NICENESS, ' +
       'CLIP_ENCODER_NICENESS); capture ffmpegs and the main thread at nice 0. "frame pipe read" = first to last byte ' +
       'of a frame on ffmpeg\'s stdout (`SampledFrame.readMs`); "event-loop delay" = `monitorEventLoopDelay` of the ' +
@@ -559,7 +559,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       `worker pool/main thread = **${ratio(kPool, 'towers, keyframes, detection on the main thread (previous design)')}**; ` +
       `capture only keyframes/full = **${ratio('keyframes, capture only', 'full decode, capture only')}**; ` +
       `640×360 detect sub-stream/1080p main stream = **${ratio(kSub, kPool)}**; ` +
-      `built-in RTSP client/ffmpeg receiving RTSP (sub-stream towers) = **${ratio(kSub, `${kSub}, ffmpeg receives RTSP (previous design)`)}**. Target: ≥ 100 towers-series cameras.`,
+      `built-in RTSP client/ffmpeg receiving RTSP (sub-stream towers) = **${ratio(`${kSub}, built-in RTSP client (opt-in)`, kSub)}**. Target: ≥ 100 towers-series cameras.`,
     '',
     table(head, rows),
   ].join('\n');

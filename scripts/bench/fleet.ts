@@ -67,7 +67,7 @@ export interface FleetOptions {
   /** Detection pool, for the CPU split main thread / inference workers. */
   pool?: DetectorPool;
   mode: DecodeMode;
-  /** Camera `rtspClient` (default `auto`: the built-in RTSP client in keyframe mode). */
+  /** Camera `rtspClient` (absent: the product default, `ffmpeg`). */
   rtspClient?: 'auto' | 'builtin' | 'ffmpeg';
   cameras: number;
   windowS: number;
@@ -316,7 +316,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
         detectors: group.detectors,
         sampleIntervalMs: intervalMs,
         decodeMode: o.mode,
-        rtspClient: o.rtspClient ?? 'auto',
+        ...(o.rtspClient ? { rtspClient: o.rtspClient } : {}),
         stallTimeoutS: 10,
       });
       o.detect?.cameras.set(id, cam);

@@ -44,7 +44,7 @@ const EMPTY: FormState = {
   detectors: ['smoke'],
   sampleIntervalMs: '2000',
   decodeMode: 'auto',
-  rtspClient: 'auto',
+  rtspClient: 'ffmpeg',
   username: '',
   password: '',
   passwordEnv: '',

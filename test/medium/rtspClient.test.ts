@@ -82,6 +82,7 @@ describe('built-in RTSP client', () => {
         channel: 'visible',
         detectors: ['smoke'],
         decodeMode: 'keyframes', // no probe: straight to the receiver
+        rtspClient: 'auto',
         stallTimeoutS: 5,
       }),
       {

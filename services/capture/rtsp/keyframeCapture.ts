@@ -117,7 +117,7 @@ export class KeyframeCapture {
     const child = spawnSupervised(
       this.o.ffmpegPath ?? 'ffmpeg',
       buildKeyframeDecodeArgs({ codec, input: 'pipe:0', outputSize: this.o.outputSize }),
-      { stdio: ['pipe', 'pipe', 'pipe'] },
+      { stdio: ['pipe', 'pipe', 'pipe'], stdinViaHost: true },
     );
     this.decoder = child;
     const parser = new PpmStreamParser();

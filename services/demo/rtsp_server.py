@@ -43,6 +43,11 @@ def main():
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(str(cfg["port"]))
+    # One thread per client connection, as N real cameras each answer on their own hardware. gst-rtsp-server's
+    # default pool has ONE thread for every client, and a DESCRIBE blocks it while the mount's media prerolls
+    # (gst_rtsp_media_prepare waits for preroll in the client's thread): every other client's requests, OPTIONS
+    # included, then wait behind it, which made fleets of 40-100 simulated cameras fail to open in the bench.
+    server.get_thread_pool().set_max_threads(-1)
     mounts = server.get_mount_points()
     auth_cfg = cfg.get("auth")
     if auth_cfg:

@@ -67,7 +67,7 @@ export interface FleetOptions {
   /** Detection pool, for the CPU split main thread / inference workers. */
   pool?: DetectorPool;
   mode: DecodeMode;
-  /** Camera `rtspClient` (absent: the product default, `ffmpeg`). */
+  /** Camera `rtspClient` (absent: the product default, `auto`: the built-in RTSP client). */
   rtspClient?: 'auto' | 'builtin' | 'ffmpeg';
   cameras: number;
   windowS: number;

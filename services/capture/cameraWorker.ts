@@ -22,7 +22,13 @@ import { PpmStreamParser, type RgbImage } from './ppmStream.ts';
 import { spawnSupervised, stopChild } from './processes.ts';
 import type { CodedKeyframe } from './rtsp/depay.ts';
 import { KeyframeCapture } from './rtsp/keyframeCapture.ts';
-import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffPolicy } from './supervision.ts';
+import {
+  autoReceiver,
+  backoffDelay,
+  classifyFailure,
+  DEFAULT_BACKOFF,
+  type BackoffPolicy,
+} from './supervision.ts';
 
 /** One sampled frame: the unit that flows through detect → track → alert. */
 export interface SampledFrame {
@@ -108,6 +114,8 @@ export class CameraWorker {
   private capture: KeyframeCapture | null = null;
   /** Why the built-in client cannot read this stream (then ffmpeg receives it); null while it can. */
   private builtinUnsupported: string | null = null;
+  /** `auto` cameras: built-in client failures since its last frame ({@link autoReceiver}). */
+  private builtinFailures = 0;
   private stopped = true;
   private attempt = 0;
   private seq = 0;
@@ -258,6 +266,7 @@ export class CameraWorker {
     return (
       this.camera.rtspClient !== 'ffmpeg' &&
       this.builtinUnsupported === null &&
+      (this.camera.rtspClient === 'builtin' || autoReceiver(this.builtinFailures) === 'builtin') &&
       /^rtsp:\/\//i.test(url) &&
       mode === 'keyframes' &&
       (codec === null || codec === 'h264' || codec === 'hevc')
@@ -293,6 +302,7 @@ export class CameraWorker {
           void this.launch();
           return;
         }
+        if (kind !== 'auth') this.builtinFailures++;
         const next =
           kind === 'auth' ? 'auth_failed' : this.state.status === 'stalled' ? 'stalled' : 'offline';
         this.setStatus(next, why);
@@ -351,6 +361,7 @@ export class CameraWorker {
         redactUrl(stderr.trim().split('\n').slice(-2).join(' | ')) ||
         `ffmpeg exited (code ${code}, signal ${signal})`;
       const kind = classifyFailure(stderr);
+      if (this.ffmpegTrial()) this.builtinFailures = 0;
       const next =
         kind === 'auth_failed' ? 'auth_failed' : this.state.status === 'stalled' ? 'stalled' : 'offline';
       this.setStatus(next, reason);
@@ -359,9 +370,25 @@ export class CameraWorker {
     this.armWatchdog();
   }
 
+  /** An `auto` camera running ffmpeg because the built-in client kept failing (not because it is unsupported). */
+  private ffmpegTrial(): boolean {
+    return (
+      this.camera.rtspClient === 'auto' &&
+      this.builtinUnsupported === null &&
+      this.state.receiver === 'ffmpeg' &&
+      autoReceiver(this.builtinFailures) === 'ffmpeg'
+    );
+  }
+
   private frame(image: RgbImage, readMs: number, coded?: CodedKeyframe): void {
     const now = this.deps.clock.now();
     this.attempt = 0;
+    if (this.ffmpegTrial()) {
+      // ffmpeg reads what the built-in client could not: keep ffmpeg for this camera.
+      this.builtinUnsupported = `the built-in RTSP client failed ${this.builtinFailures} times in a row (last: ${this.state.lastError ?? 'no frame'}); ffmpeg delivered frames`;
+      this.deps.log.warn({ reason: this.builtinUnsupported }, 'ffmpeg receives this stream from now on');
+    }
+    if (this.state.receiver === 'builtin') this.builtinFailures = 0;
     this.state.lastFrameAt = now;
     this.armWatchdog();
     const flat = isFlatFrame(image);
@@ -442,6 +469,7 @@ export class CameraWorker {
       if (c) void stopChild(c, 1000);
       else if (cap) {
         // Stopping the built-in capture reports nothing: schedule its restart here.
+        this.builtinFailures++;
         this.capture = null;
         void cap.stop();
         this.scheduleRestart();

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, classifyFailure } from './supervision.ts';
+import {
+  AUTO_FFMPEG_AFTER_BUILTIN_FAILURES,
+  autoReceiver,
+  backoffDelay,
+  classifyFailure,
+} from './supervision.ts';
 
 describe('backoffDelay', () => {
   const p = { baseMs: 1000, capMs: 30_000 };
@@ -17,5 +22,15 @@ describe('classifyFailure', () => {
     expect(classifyFailure('[rtsp @ 0x55] method DESCRIBE failed: 401 Unauthorized')).toBe('auth_failed');
     expect(classifyFailure('Connection refused')).toBe('offline');
     expect(classifyFailure('')).toBe('offline');
+  });
+});
+
+describe('autoReceiver', () => {
+  it('keeps the built-in client until it failed twice in a row, then tries ffmpeg', () => {
+    expect(AUTO_FFMPEG_AFTER_BUILTIN_FAILURES).toBe(2);
+    expect(autoReceiver(0)).toBe('builtin');
+    expect(autoReceiver(1)).toBe('builtin');
+    expect(autoReceiver(2)).toBe('ffmpeg');
+    expect(autoReceiver(5)).toBe('ffmpeg');
   });
 });

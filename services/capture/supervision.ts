@@ -32,3 +32,21 @@ export function classifyFailure(stderr: string): FailureKind {
   if (/\b401\b|Unauthorized|authorization failed/i.test(stderr)) return 'auth_failed';
   return 'offline';
 }
+
+/**
+ * Consecutive failures of the built-in RTSP client (no frame in between; auth failures not counted) after which
+ * a camera with `rtspClient: auto` tries ffmpeg. A camera whose RTSP server the built-in client trips over in a
+ * way it cannot classify as "unsupported" (a stall, a server quirk) then still gets watched: Frigate and go2rtc
+ * users meet such servers, which is why ffmpeg stays the fallback.
+ */
+export const AUTO_FFMPEG_AFTER_BUILTIN_FAILURES = 2;
+
+/**
+ * Which receiver a camera with `rtspClient: auto` uses on its next start, from the built-in client's failure
+ * streak (reset by a frame from it, and to 0 again after an ffmpeg attempt that failed too, so the two
+ * alternate while the camera is down).
+ * @param builtinFailures consecutive built-in failures without a frame (≥ 0).
+ */
+export function autoReceiver(builtinFailures: number): 'builtin' | 'ffmpeg' {
+  return builtinFailures >= AUTO_FFMPEG_AFTER_BUILTIN_FAILURES ? 'ffmpeg' : 'builtin';
+}

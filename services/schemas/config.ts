@@ -134,15 +134,16 @@ export const CameraFields = z
      */
     decodeMode: z.enum(['auto', 'all', 'keyframes']).default('auto'),
     /**
-     * Who receives an `rtsp://` stream sampled from keyframes. `ffmpeg` (default): one ffmpeg per camera receives,
-     * demuxes and decodes the keyframes. `auto` (opt-in, experimental): TowerWatch's built-in RTSP/TCP client
-     * (H.264/H.265; skips the packets of non-key pictures without decoding or copying them, a per-camera ffmpeg
-     * decodes only the sampled keyframes, evidence clips are muxed from the camera's own keyframes), falling back
-     * to ffmpeg for a stream it cannot read; `builtin`: the built-in client only (errors reported, no fallback).
-     * Not the default yet: against the demo/bench RTSP server (gst-rtsp-server 1.22, shared mounts) some
-     * cameras got no answer at all at 50–60 cameras with it where ffmpeg did not (BENCHMARKS.md, session 7).
+     * Who receives an `rtsp://` stream sampled from keyframes. `auto` (default): TowerWatch's built-in RTSP/TCP
+     * client (H.264/H.265; skips the packets of non-key pictures without decoding or copying them; a per-camera
+     * ffmpeg decodes only the sampled keyframes; evidence clips are muxed from the camera's own keyframes). It
+     * falls back to ffmpeg for a stream it cannot read (another codec, UDP only, an unknown auth scheme) and
+     * tries ffmpeg after 2 failures in a row without a frame, keeping ffmpeg when that delivers
+     * (supervision.ts `autoReceiver`). `ffmpeg`: one ffmpeg per camera receives, demuxes and decodes the
+     * keyframes (the previous default; costs ~2× the capture CPU, BENCHMARKS.md §1). `builtin`: the built-in
+     * client only (errors reported, no fallback).
      */
-    rtspClient: z.enum(['auto', 'builtin', 'ffmpeg']).default('ffmpeg'),
+    rtspClient: z.enum(['auto', 'builtin', 'ffmpeg']).default('auto'),
     /** No frame for this long (s) → the stream is treated as stalled and restarted. */
     stallTimeoutS: z.number().min(2).max(600).default(10),
     /** Where the tower stands (WGS84 degrees) and how high the camera is mounted (m). */

@@ -1,25 +1,31 @@
 /**
  * The built-in RTSP client against servers the demo server cannot play: a camera that asks for HTTP Digest
  * credentials (RFC 2617) and serves a stream the client cannot depacketize (Motion JPEG), and a camera whose
- * keyframes stop. Real sockets, a real CameraWorker, real ffmpeg for the fallback.
+ * replies carry the wrong CSeq (a firmware quirk ffmpeg only warns about). Real sockets, a real CameraWorker, the
+ * demo RTSP server, real ffmpeg for the fallback.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CameraWorker, type WorkerStatus } from '../../services/capture/cameraWorker.ts';
+import { startDemoRtspServer, type DemoRtspServer } from '../../services/demo/demoRtspServer.ts';
 import { CameraConfig } from '../../services/schemas/config.ts';
 import { systemClock } from '../../services/util/clock.ts';
-import { waitFor } from '../support/procs.ts';
+import { REPO_ROOT } from '../../services/runtime.ts';
+import { freePort, waitFor } from '../support/procs.ts';
 
 const PASSWORD = 'Circle Of Life/1%';
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const servers: Server[] = [];
 const sockets: Socket[] = [];
 const workers: CameraWorker[] = [];
+let demo: DemoRtspServer | null = null;
 
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
+  await demo?.stop();
   for (const s of sockets) s.destroy();
   for (const s of servers) s.close();
 });
@@ -143,4 +149,104 @@ describe('built-in RTSP client', () => {
     expect(w.status.receiver).toBe('builtin');
     expect(w.status.lastError).toContain('no H.264/H.265 video in SDP');
   });
+
+  it('auto: after two failures in a row without a frame, tries ffmpeg and keeps it when it delivers', async () => {
+    demo = await startDemoRtspServer({
+      port: await freePort(),
+      baseDir: path.join(REPO_ROOT, 'camera-config', 'demo', 'clips'),
+      log: pino({ level: 'silent' }),
+      streams: [{ mount: 'quirk', clip: 'thermal-siteE-a35.mp4' }],
+    });
+    const proxy = await cseqQuirkProxy(Number(new URL(demo.urls['quirk']!).port));
+    const lines: string[] = [];
+    const w = new CameraWorker(
+      CameraConfig.parse({
+        id: 'cseq-quirk',
+        name: 'cseq-quirk',
+        url: `rtsp://127.0.0.1:${proxy.port}/quirk`,
+        channel: 'thermal',
+        detectors: ['hotspot'],
+        decodeMode: 'keyframes',
+        rtspClient: 'auto',
+        stallTimeoutS: 3,
+      }),
+      {
+        clock: systemClock,
+        log: pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) }),
+        onFrame: () => undefined,
+        onStatus: () => undefined,
+        backoff: { baseMs: 200, capMs: 1000 },
+      },
+    );
+    workers.push(w);
+    w.start();
+    // The built-in client matches replies by CSeq: it never sees its answers and gives up (twice)…
+    await waitFor('the ffmpeg receiver', () => w.status.receiver === 'ffmpeg', 40_000, 100);
+    expect(w.status.restarts).toBeGreaterThanOrEqual(2);
+    // …ffmpeg warns about the CSeq and plays: frames flow and ffmpeg stays.
+    await waitFor('frames', () => w.status.framesSampled >= 2, 40_000, 200);
+    expect(w.status.status).toBe('online');
+    expect(lines.join('')).toContain('ffmpeg receives this stream from now on');
+    const restarts = w.status.restarts;
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(w.status.receiver).toBe('ffmpeg');
+    expect(w.status.restarts).toBe(restarts);
+    expect(proxy.rewritten()).toBeGreaterThan(0);
+  }, 120_000);
 });
+
+/**
+ * A TCP proxy in front of an RTSP server that answers every request with `CSeq: 9999` (firmware seen in the
+ * field gets the CSeq wrong; ffmpeg logs "CSeq … expected" and goes on). Once PLAY is answered, bytes pass
+ * unchanged (interleaved RTP).
+ */
+async function cseqQuirkProxy(target: number): Promise<{ port: number; rewritten: () => number }> {
+  let rewritten = 0;
+  const server = createServer((down) => {
+    sockets.push(down);
+    const up = connect(target, '127.0.0.1');
+    sockets.push(up);
+    let playAsked = false;
+    let passThrough = false;
+    let pending = Buffer.alloc(0);
+    down.on('data', (c: Buffer) => {
+      if (/^PLAY /m.test(c.toString('latin1'))) playAsked = true;
+      up.write(c);
+    });
+    up.on('data', (c: Buffer) => {
+      if (passThrough) return void down.write(c);
+      pending = Buffer.concat([pending, c]);
+      for (;;) {
+        const text = pending.toString('latin1');
+        const end = text.indexOf('\r\n\r\n');
+        if (end < 0 || !text.startsWith('RTSP/')) break;
+        const len = Number(/Content-Length: *(\d+)/i.exec(text.slice(0, end))?.[1] ?? 0);
+        if (pending.length < end + 4 + len) break;
+        const head = text.slice(0, end).replace(/^CSeq: *\d+/im, 'CSeq: 9999');
+        rewritten++;
+        down.write(
+          Buffer.concat([Buffer.from(head + '\r\n\r\n', 'latin1'), pending.subarray(end + 4, end + 4 + len)]),
+        );
+        pending = pending.subarray(end + 4 + len);
+        if (playAsked) {
+          passThrough = true;
+          if (pending.length > 0) down.write(pending);
+          return;
+        }
+      }
+    });
+    const close = () => {
+      down.destroy();
+      up.destroy();
+    };
+    down.on('close', close);
+    up.on('close', close);
+    down.on('error', close);
+    up.on('error', close);
+  });
+  servers.push(server);
+  const port = await new Promise<number>((r) =>
+    server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)),
+  );
+  return { port, rewritten: () => rewritten };
+}

@@ -1,5 +1,6 @@
 /** Test helpers for process hygiene and ports (medium/e2e tests only). */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** PIDs of processes whose command line contains `needle` (via `pgrep -f`), excluding this process. */
@@ -41,4 +42,17 @@ export async function waitFor<T>(
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Established TCP connections to `port` on this host, counted from their client side (`/proc/net/tcp`, IPv4):
+ * one per RTSP receiver pulling from a server on that port, whether ffmpeg or the built-in client holds it.
+ */
+export function tcpClientConnections(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[2]?.endsWith(`:${hexPort}`) && f[3] === '01').length;
 }

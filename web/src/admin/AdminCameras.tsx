@@ -44,7 +44,7 @@ const EMPTY: FormState = {
   detectors: ['smoke'],
   sampleIntervalMs: '2000',
   decodeMode: 'auto',
-  rtspClient: 'ffmpeg',
+  rtspClient: 'auto',
   username: '',
   password: '',
   passwordEnv: '',

@@ -17,6 +17,7 @@ import { createApp } from '../../services/api/app.ts';
 import { DetectorPool } from '../../services/detect/detectorPool.ts';
 import { ffmpegClipEncoder } from '../../services/events/clip.ts';
 import { fileEvidenceStore } from '../../services/events/evidenceStore.ts';
+import type { SampledFrame } from '../../services/capture/cameraWorker.ts';
 import type { DecodeMode } from '../../services/capture/ffmpegArgs.ts';
 import { DetectLoop, type Detector } from '../../services/detect/detectLoop.ts';
 import { loadManifestModels } from '../../services/detect/onnxModel.ts';
@@ -92,14 +93,18 @@ const LATENCY_CLIENT = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { io } = require(workerData.client);
 const got = [];
+const ids = [];
 const s = io(workerData.url, { auth: { lastEventId: workerData.lastEventId }, transports: ['websocket'], reconnection: false });
 s.on('event', (e) => {
-  if (e.kind === 'alert.opened' || e.kind === 'alert.updated') got.push(Date.now(), Date.parse(e.at));
+  if (e.kind === 'alert.opened' || e.kind === 'alert.updated') {
+    got.push(Date.now(), Date.parse(e.at));
+    ids.push(e.alert.cameraId);
+  }
 });
 s.once('replay.done', () => parentPort.postMessage({ type: 'ready' }));
 s.on('connect_error', (err) => parentPort.postMessage({ type: 'error', message: String(err && err.message) }));
 parentPort.on('message', (m) => {
-  if (m === 'report') { parentPort.postMessage({ type: 'report', got: Float64Array.from(got) }); got.length = 0; }
+  if (m === 'report') { parentPort.postMessage({ type: 'report', got: Float64Array.from(got), ids: ids.slice() }); got.length = 0; ids.length = 0; }
   if (m === 'close') { s.close(); parentPort.postMessage({ type: 'closed' }); }
 });
 `;
@@ -134,6 +139,8 @@ export async function withDetect<T>(
     detectors: Map<DetectionType, Detector>;
     pool?: DetectorPool;
     latency: () => Promise<LatencyStats>;
+    /** Hands a sampled frame to the DetectLoop, noting its publisher time for {@link LatencyStats.fromPublisher}. */
+    onFrame: (f: SampledFrame) => void;
   }) => Promise<T>,
 ): Promise<T> {
   const modelsDir = path.join(REPO_ROOT, 'models');
@@ -195,11 +202,25 @@ export async function withDetect<T>(
     });
     ticker = setInterval(() => void alerts.tick(), 1000);
     const loop = new DetectLoop({ cameras, detectors, alerts, log: quiet });
+    /** `${cameraId} ${capturedAt}` → the frame's publisher time (built-in client, after an RTCP SR). */
+    const sentAt = new Map<string, number>();
+    const onFrame = (f: SampledFrame) => {
+      if (f.coded?.sentAt !== undefined) {
+        sentAt.set(`${f.cameraId} ${f.capturedAt}`, f.coded.sentAt);
+        if (sentAt.size > 100_000) sentAt.delete(sentAt.keys().next().value!);
+      }
+      loop.push(f);
+    };
     const latency = async (): Promise<LatencyStats> => {
       client.postMessage('report');
-      const { got } = await waitFor<{ got: Float64Array }>(client, 'report', 10_000);
+      const { got, ids } = await waitFor<{ got: Float64Array; ids: string[] }>(client, 'report', 10_000);
       const ms: number[] = [];
-      for (let i = 0; i + 1 < got.length; i += 2) ms.push(got[i]! - got[i + 1]!);
+      const pub: number[] = [];
+      for (let i = 0; i + 1 < got.length; i += 2) {
+        ms.push(got[i]! - got[i + 1]!);
+        const sent = sentAt.get(`${ids[i / 2]} ${got[i + 1]}`);
+        if (sent !== undefined) pub.push(got[i]! - sent);
+      }
       const stagesP95 = {
         waitMs: percentile(stages.wait, 95),
         poolMs: percentile(stages.pool, 95),
@@ -213,9 +234,19 @@ export async function withDetect<T>(
         p99Ms: percentile(ms, 99),
         maxMs: ms.length > 0 ? Math.max(...ms) : NaN,
         stagesP95,
+        ...(pub.length > 0
+          ? {
+              fromPublisher: {
+                n: pub.length,
+                p50Ms: percentile(pub, 50),
+                p95Ms: percentile(pub, 95),
+                p99Ms: percentile(pub, 99),
+              },
+            }
+          : {}),
       };
     };
-    const r = await fn({ loop, cameras, detectors, ...(pool ? { pool } : {}), latency });
+    const r = await fn({ loop, cameras, detectors, ...(pool ? { pool } : {}), latency, onFrame });
     // Bounded drain: at most one frame per camera is in flight.
     await Promise.race([loop.drain(), sleep(30_000)]);
     return r;
@@ -278,7 +309,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           mode: 'keyframes',
           detect: 'none',
           groups: capture,
-          levels: [30, 60, 100, 140],
+          levels: [60, 100, 140, 200],
         },
         {
           name: 'full decode, capture only',
@@ -292,7 +323,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           mode: 'keyframes',
           detect: 'pool',
           groups: mixed,
-          levels: [10, 20, 40, 60, 80, 100],
+          levels: [20, 40, 60, 80, 100, 120],
         },
         {
           name: 'towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool',
@@ -306,7 +337,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           mode: 'keyframes',
           detect: 'pool',
           groups: mixedSub,
-          levels: [40, 60, 80, 100],
+          levels: [40, 60, 80, 100, 120],
           rtspClient: 'ffmpeg',
         },
         {
@@ -377,7 +408,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
           runFleet(
             {
               ...base,
-              onFrame: (f) => d.loop.push(f),
+              onFrame: d.onFrame,
               detect: d,
               latency: d.latency,
               ...(d.pool ? { pool: d.pool } : {}),
@@ -397,6 +428,9 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
         `  ${p.name} N=${n}: ${why ?? 'ok'}; ${r.online}/${n} online, max gap ${fmt(r.maxGapMs / 1000, 2)} s, machine ${fmt(r.machineBusy * 100, 0)} %` +
           (r.analysed !== undefined ? `, analysed ${r.analysed}, dropped ${r.droppedByDetect}` : '') +
           (r.latency ? `, latency n=${r.latency.n} p95 ${fmt(r.latency.p95Ms, 0)} ms` : '') +
+          (r.latency?.fromPublisher
+            ? ` (from publisher n=${r.latency.fromPublisher.n} p95 ${fmt(r.latency.fromPublisher.p95Ms, 0)} ms)`
+            : '') +
           (r.latency?.stagesP95
             ? ` (p95 stages: wait ${fmt(r.latency.stagesP95.waitMs, 0)}, pool ${fmt(r.latency.stagesP95.poolMs, 0)}, model ${fmt(r.latency.stagesP95.modelMs, 0)} ms)`
             : '') +
@@ -460,6 +494,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     'analysed / dropped',
     'alert events',
     'latency p50 / p95 / p99 ms',
+    'latency from the RTSP publisher p50 / p95 / p99 ms',
     'frame pipe read p95 / max ms',
     'event-loop delay p99 / max ms',
     'clip encoders CPU s/cam/min',
@@ -490,6 +525,9 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
       r.latency ? r.latency.n : '—',
       r.latency && r.latency.n > 0
         ? `${fmt(r.latency.p50Ms, 0)} / ${fmt(r.latency.p95Ms, 0)} / ${fmt(r.latency.p99Ms, 0)}`
+        : '—',
+      r.latency?.fromPublisher
+        ? `${fmt(r.latency.fromPublisher.p50Ms, 0)} / ${fmt(r.latency.fromPublisher.p95Ms, 0)} / ${fmt(r.latency.fromPublisher.p99Ms, 0)} (n=${r.latency.fromPublisher.n})`
         : '—',
       `${fmt(percentile(reads(r), 95), 0)} / ${fmt(Math.max(0, ...reads(r)), 0)}`,
       `${fmt(r.loopDelay.p99Ms, 0)} / ${fmt(r.loopDelay.maxMs, 0)}`,
@@ -550,7 +588,11 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     '- Projection column: all cores × 60 s / (CPU s per camera-minute measured in that row), TowerWatch alone and ' +
       'with the simulator; it ignores scheduling headroom and latency, so it is an upper bound, not a measurement.',
     '- Latency: capture time of the frame in the CameraWorker (`SampledFrame.capturedAt`, carried as the alert ' +
-      "event's `at`) → receipt of `alert.opened` / `alert.updated` by the socket.io client (same wall clock).",
+      "event's `at`) → receipt of `alert.opened` / `alert.updated` by the socket.io client (same wall clock). " +
+      '"From the RTSP publisher": the same events from the time the simulator stamped the frame — its RTP ' +
+      "timestamp mapped through the simulator's RTCP sender reports (`CodedKeyframe.sentAt`, built-in client " +
+      'only; the simulator is on this host, so its NTP clock is this wall clock); it adds the wait for the sampled ' +
+      'keyframe to arrive whole and be decoded.',
     '',
     table(
       ['series', 'largest N keeping the 2 s interval', 'stopped because'],

@@ -94,6 +94,12 @@ export interface LatencyStats {
    * own time (the pool queue and the hand-off to the worker), `model` = preprocessing + inference in the worker.
    */
   stagesP95?: { waitMs: number; poolMs: number; modelMs: number };
+  /**
+   * The same events measured from the RTSP publisher's wall clock: the frame's `CodedKeyframe.sentAt` (its RTP
+   * timestamp mapped through the simulator's RTCP sender reports) → receipt, ms. Only events whose frame came
+   * from the built-in client after a sender report; absent when none did.
+   */
+  fromPublisher?: { n: number; p50Ms: number; p95Ms: number; p99Ms: number };
 }
 
 export interface CameraResult {

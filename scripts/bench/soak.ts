@@ -95,7 +95,7 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
         // earlier soaks validated; the shared mounts of the capacity step are newer
         sharedMounts: false,
         onTick: sample,
-        onFrame: (f) => d.loop.push(f),
+        onFrame: d.onFrame,
         detect: d,
         latency: d.latency,
         ...(d.pool ? { pool: d.pool } : {}),

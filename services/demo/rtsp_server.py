@@ -69,6 +69,15 @@ def main():
                 % (s["clip"].replace("\"", ""), codec, codec)
             )
             factory.set_shared(s.get("mode") == "file-shared")
+            if s.get("mode") == "file-shared":
+                # A shared mount stands for a live camera: a PLAY's Range (ffmpeg and ffprobe always send
+                # "npt=0.000-") must not seek the pipeline its other viewers watch. gst-rtsp-server 1.22 flush-seeks
+                # a seekable shared media to 0 on every PLAY; with several clients arriving at once some seeks
+                # never completed, the media stayed locked and later clients of that mount got no DESCRIBE answer
+                # ("Invalid data found when processing input" in ffmpeg): 3-19 of 100 bench cameras (2026-11-30,
+                # GST_DEBUG=rtspmedia:5: 73 seeks begun, 45 done). Publishing the clock (RFC 7273 a=ts-refclk /
+                # a=mediaclk in the SDP) makes gst-rtsp-server treat the media as live, not seekable.
+                factory.set_publish_clock_mode(GstRtspServer.RTSPPublishClockMode.CLOCK_AND_OFFSET)
         else:
             factory.set_launch(
                 "( udpsrc port=%d buffer-size=4194304 caps=\"video/mpegts,systemstream=(boolean)true,packetsize=(int)188\" "

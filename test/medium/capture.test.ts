@@ -205,6 +205,18 @@ describe('built-in RTSP client (rtspClient: builtin)', () => {
     }
     expect(h264.frames[0]!.coded!.codec).toBe('h264');
     expect(hevc.frames[0]!.coded!.codec).toBe('hevc');
+    // Once the server's first RTCP sender report is in (gst-rtsp-server: every ~5 s), each keyframe carries the
+    // publisher's wall-clock time; the server runs on this host, so it is a little before the capture time.
+    await waitFor(
+      'frames stamped by the publisher',
+      () => [h264, hevc].every((r) => r.frames.filter((f) => f.coded?.sentAt !== undefined).length >= 2),
+      30_000,
+    );
+    for (const f of [...h264.frames, ...hevc.frames].filter((x) => x.coded?.sentAt !== undefined)) {
+      const lag = f.capturedAt - f.coded!.sentAt!;
+      expect(lag).toBeGreaterThan(-200);
+      expect(lag).toBeLessThan(3000);
+    }
     await Promise.all([h264.w.stop(), hevc.w.stop()]);
   });
 });

@@ -19,6 +19,13 @@ import {
   type AuthChallenge,
   type RtspText,
 } from './messages.ts';
+import {
+  buildReceiverReport,
+  parseSenderReports,
+  publisherTimeMs,
+  ReceptionStats,
+  type SenderReport,
+} from './rtcp.ts';
 import { parseSdpVideo, resolveControlUrl, SdpError, type SdpVideo } from './sdp.ts';
 
 /**
@@ -51,6 +58,9 @@ export interface RtspSessionOptions {
 /** Size of the socket's reusable read buffer, bytes (one read takes whatever the kernel has queued, up to this). */
 const READ_BUFFER_BYTES = 256 * 1024;
 
+/** Interval between RTCP receiver reports, ms (RFC 3550 §6.2: the recommended minimum of 5 s). */
+const RTCP_RR_INTERVAL_MS = 5000;
+
 /** Extra time allowed for the first media bytes after connecting, ms. */
 const FIRST_MEDIA_GRACE_MS = 10_000;
 
@@ -70,6 +80,12 @@ export class RtspKeyframeSession {
   private depay: KeyframeDepacketizer | null = null;
   private rtpChannel = 0;
   private payloadType = -1;
+  private clockRate = 90_000;
+  private readonly reception = new ReceptionStats();
+  /** Latest RTCP sender report and when it arrived (epoch ms). */
+  private lastSr: { sr: SenderReport; at: number } | null = null;
+  private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
+  private rtcpTimer: NodeJS.Timeout | null = null;
   private ended = false;
   private resolveClosed!: (e: RtspClientError | null) => void;
   /** Settles once when the session ends: the error, or null after {@link stop}. */
@@ -159,6 +175,7 @@ export class RtspKeyframeSession {
       throw this.fail(new RtspClientError('H.265 with DONL (sprop-max-don-diff > 0)', 'unsupported'));
     this.video = video;
     this.payloadType = video.payloadType;
+    this.clockRate = video.clockRate;
     this.depay = new KeyframeDepacketizer(video.codec, video.parameterSets);
     const base = describe.headers['content-base'] ?? describe.headers['content-location'] ?? this.requestUrl;
     this.phase = 'before SETUP answer';
@@ -183,6 +200,8 @@ export class RtspKeyframeSession {
       this.send(canGetParameter ? 'GET_PARAMETER' : 'OPTIONS', this.requestUrl);
     }, every);
     this.keepalive.unref();
+    this.rtcpTimer = setInterval(() => this.receiverReport(), RTCP_RR_INTERVAL_MS);
+    this.rtcpTimer.unref();
     return video;
   }
 
@@ -212,11 +231,21 @@ export class RtspKeyframeSession {
           this.phase = 'media flowing';
         }
         this.bytes += it.payload.length;
+        if (it.channel === this.rtpChannel + 1) {
+          const sr = parseSenderReports(it.payload).at(-1);
+          if (sr) this.lastSr = { sr, at: now };
+          continue;
+        }
         if (it.channel !== this.rtpChannel || !this.depay) continue;
         const p = parseRtp(it.payload);
         if (!p || p.payloadType !== this.payloadType) continue;
+        this.reception.packet(p.seq, p.ssrc);
         const k = this.depay.push(p);
-        if (k) this.o.onKeyframe(k, now);
+        if (!k) continue;
+        this.o.onKeyframe(
+          this.lastSr ? { ...k, sentAt: publisherTimeMs(this.lastSr.sr, k.timestamp, this.clockRate) } : k,
+          now,
+        );
       } else if (it.kind === 'response') {
         const cseq = Number(it.headers.cseq);
         const cb = this.pending.get(cseq);
@@ -225,6 +254,23 @@ export class RtspKeyframeSession {
       }
       // Requests from the server (ANNOUNCE, GET_PARAMETER as keep-alive probes) need no answer from a player.
     }
+  }
+
+  /** Sends an RTCP receiver report (+ SDES) on the interleaved RTCP channel once RTP has arrived. */
+  private receiverReport(): void {
+    if (!this.reception.started || !this.socket?.writable) return;
+    const now = this.o.now?.() ?? Date.now();
+    const rtcp = buildReceiverReport({
+      ssrc: this.ssrc,
+      sourceSsrc: this.reception.ssrc,
+      ...this.reception.report(),
+      lastSr: this.lastSr?.sr.ntpMiddle ?? 0,
+      sinceLastSrMs: this.lastSr ? now - this.lastSr.at : 0,
+      cname: 'towerwatch',
+    });
+    const head = Buffer.from([0x24, this.rtpChannel + 1, 0, 0]);
+    head.writeUInt16BE(rtcp.length, 2);
+    this.socket.write(Buffer.concat([head, rtcp]));
   }
 
   private headers(method: string, url: string, extra: Record<string, string>): Record<string, string> {
@@ -303,6 +349,8 @@ export class RtspKeyframeSession {
     this.ended = true;
     if (this.keepalive) clearInterval(this.keepalive);
     this.keepalive = null;
+    if (this.rtcpTimer) clearInterval(this.rtcpTimer);
+    this.rtcpTimer = null;
     this.socket?.destroy();
     this.socket = null;
     this.resolveClosed(e);

@@ -11,6 +11,7 @@ const pkt = (payload: Buffer, ts: number, marker = false, s = seq++): RtpPacket 
   marker,
   seq: s & 0xffff,
   timestamp: ts,
+  ssrc: 1,
   payload,
 });
 const stapA = (...nals: Buffer[]) =>
@@ -47,7 +48,13 @@ describe('parseRtp', () => {
       Buffer.from([0, 0, 3]), // padding, 3 bytes
     ]);
     const r = parseRtp(p)!;
-    expect([r.payloadType, r.marker, r.seq, r.timestamp]).toEqual([96, true, 0x1234, 12345]);
+    expect([r.payloadType, r.marker, r.seq, r.timestamp, r.ssrc]).toEqual([
+      96,
+      true,
+      0x1234,
+      12345,
+      0x01020304,
+    ]);
     expect([...r.payload]).toEqual([0x65, 1, 2]);
     expect(parseRtp(Buffer.from([0x40, 0, 0]))).toBeNull();
     expect(parseRtp(Buffer.alloc(12))).toBeNull(); // version 0

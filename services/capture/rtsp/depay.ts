@@ -17,6 +17,8 @@ export interface RtpPacket {
   seq: number;
   /** Media timestamp, 32 bits, in the payload's clock (90 kHz for video). */
   timestamp: number;
+  /** Synchronisation source of the stream, 32 bits. */
+  ssrc: number;
   /** Payload (padding removed): a view into the packet. */
   payload: Buffer;
 }
@@ -41,6 +43,7 @@ export function parseRtp(b: Buffer): RtpPacket | null {
     marker: (b[1]! & 0x80) !== 0,
     seq: b.readUInt16BE(2),
     timestamp: b.readUInt32BE(4),
+    ssrc: b.readUInt32BE(8),
     payload: b.subarray(off, end),
   };
 }
@@ -55,6 +58,11 @@ export interface CodedKeyframe {
    * code), parameter sets first, so it decodes on its own.
    */
   annexB: Buffer;
+  /**
+   * The publisher's wall-clock time of the picture, Unix epoch ms, from its RTP timestamp and the latest RTCP
+   * sender report (rtcp.ts `publisherTimeMs`); absent until the server sent one.
+   */
+  sentAt?: number;
 }
 
 /** Counters of what the depacketizer saw (diagnostics and tests). */

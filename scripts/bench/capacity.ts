@@ -548,6 +548,22 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     if (open(b)) return `not measured (${b}: every level passed, limit ≥ ${y})`;
     return `${fmt(x / y, 1)}×${open(a) ? ' or more' : ''}`;
   };
+  /**
+   * TowerWatch CPU per camera (capture ffmpegs + Node + clip encoders), full decode / keyframes, capture-only
+   * series, from runs that passed: keyframes at its *smallest* passing level (least batching of socket reads and
+   * pipe wake-ups in its favour) against full decode at its largest passing level (the fleet it can carry).
+   */
+  const cpuRatio = (() => {
+    const passed = (name: string) =>
+      series
+        .find((x) => x.name === name)
+        ?.runs.filter((r) => failure(r) === null)
+        .sort((a, b) => a.cameras - b.cameras) ?? [];
+    const k = passed('keyframes, capture only')[0];
+    const a = passed('full decode, capture only').at(-1);
+    if (!k || !a) return 'n/a';
+    return `**${fmt(twCpu(a) / twCpu(k), 1)}×** (${fmt(twCpu(a), 2)} CPU-s/cam/min at N=${a.cameras} / ${fmt(twCpu(k), 2)} at N=${k.cameras})`;
+  })();
   const kPool = 'towers, keyframes, detection in worker pool';
   const kSub =
     'towers (visible cameras analysed on a 640×360 sub-stream), keyframes, detection in worker pool';
@@ -601,7 +617,7 @@ export async function benchCapacity(o: BenchOptions): Promise<StepResult<Capacit
     '',
     `Same-run ratios: towers keyframes/full decode = **${ratio(kPool, 'towers, full decode, detection in worker pool')}** cameras; ` +
       `worker pool/main thread = **${ratio(kPool, 'towers, keyframes, detection on the main thread (previous design)')}**; ` +
-      `capture only keyframes/full = **${ratio('keyframes, capture only', 'full decode, capture only')}**; ` +
+      `capture only keyframes/full = **${ratio('keyframes, capture only', 'full decode, capture only')}**, and CPU per camera full/keyframes = ${cpuRatio} (target ≥ 10×); ` +
       `640×360 detect sub-stream/1080p main stream = **${ratio(kSub, kPool)}**; ` +
       `built-in RTSP client (default)/ffmpeg receiving RTSP (sub-stream towers) = **${ratio(kSub, `${kSub}, ffmpeg receiving RTSP`)}**. Target: ≥ 100 towers-series cameras.`,
     '',

@@ -46,7 +46,7 @@ export class RtspClientError extends Error {
 }
 
 export interface RtspSessionOptions {
-  /** `rtsp://[user:password@]host[:port]/path`. Credentials are sent only in Authorization headers. */
+  /** `rtsp://host[:port]/path`, credentials optionally in the URL userinfo: they are sent only in Authorization headers. */
   url: string;
   /** No byte from the server for this long (or no answer to a request) ends the session, ms. */
   timeoutMs: number;

@@ -142,13 +142,17 @@ export async function withDetect<T>(
     /** Hands a sampled frame to the DetectLoop, noting its publisher time for {@link LatencyStats.fromPublisher}. */
     onFrame: (f: SampledFrame) => void;
   }) => Promise<T>,
+  opts: {
+    /** `memory` (default, the capacity step) or `file`: a SQLite file in the temp dir, as the product runs (soak). */
+    store?: 'memory' | 'file';
+  } = {},
 ): Promise<T> {
   const modelsDir = path.join(REPO_ROOT, 'models');
   const types: DetectionType[] = ['smoke', 'hotspot'];
   const pool = how === 'pool' ? await DetectorPool.start({ modelsDir, types }) : undefined;
   const local = how === 'inprocess' ? await loadManifestModels(modelsDir, { types, threads: 1 }) : [];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tw-bench-'));
-  const store = openSqliteStore(':memory:');
+  const store = openSqliteStore(opts.store === 'file' ? path.join(dataDir, 'towerwatch.db') : ':memory:');
   const quiet = pino({ level: 'silent' });
   const { app, attach } = createApp({
     store,

@@ -9,7 +9,7 @@
  *    AlertService (N-of-M confirmation, default alerting config) with a manual clock; prints the clip time of
  *    the first alert (the clips have no labels, so this is time-to-first-alert from clip start), and the alert
  *    count on the smoke-free cloud/haze negative clip (5 min of clip time; it should raise none).
- *    `--clips-only` runs just this section; `--no-python` skips step 1; `--models DIR` evaluates another models
+ *    `--clips-only` runs just this section (`--alerts` lists each alert: clip times, status, score, box); `--no-python` skips step 1; `--models DIR` evaluates another models
  *    directory (same layout, e.g. an int8 copy from scripts/models/quantize_int8.py).
  * 4. Dust (physics-based, no real dust data): the synthetic validation of models/dust/card.md at the manifest's
  *    threshold (scripts/models/dustEvalLib.ts; skip with --no-dust).
@@ -29,7 +29,9 @@ import { silentLogger } from '../../services/util/logger.ts';
 import { evalHotspot, evalSmoke, SHARED_DATA } from './evalLib.ts';
 import { dustEvaluation, summarise } from './dustEvalLib.ts';
 import { loadPhysicsDetectors } from '../../services/detect/dustDetector.ts';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { Box } from '../../services/schemas/api.ts';
+import { groupEvents, matchEvents, parseYoloLabels, type GtEvent } from '../../services/detect/evaluate.ts';
 import { tmpdir } from 'node:os';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -56,7 +58,11 @@ function sampleClip(file: string): { width: number; height: number; frames: Buff
   return { width, height, frames };
 }
 
-async function latency(file: string, type: DetectionType, det: Detector): Promise<string> {
+async function latency(
+  file: string,
+  type: DetectionType,
+  det: Detector,
+): Promise<{ summary: string; alerts: { firstSeenMs: number; lastSeenMs: number; box: Box }[] }> {
   const { width, height, frames } = sampleClip(file);
   const clock = new ManualClock(0);
   const store = openSqliteStore(':memory:');
@@ -81,7 +87,37 @@ async function latency(file: string, type: DetectionType, det: Detector): Promis
   const opened = await store.listAlerts({ limit: 100 });
   const first = opened.map((a) => Date.parse(a.firstSeenAt)).sort((a, b) => a - b)[0];
   await store.close();
-  return `${frames.length} samples (${((frames.length * INTERVAL_MS) / 1000).toFixed(0)} s), alerts ${opened.length}, first alert at ${first === undefined ? '—' : `${(first / 1000).toFixed(0)} s`}`;
+  if (args.has('--alerts'))
+    for (const a of [...opened].reverse())
+      console.log(`    alert ${a.id}: ${(Date.parse(a.firstSeenAt) / 1000).toFixed(0)}–${(Date.parse(a.lastSeenAt) / 1000).toFixed(0)} s, ${a.status}, peak ${a.peakScore.toFixed(2)}, hits ${a.hits}, track ${a.trackId ?? "—"}, box ${JSON.stringify(a.box)}`);
+  return {
+    summary: `${frames.length} samples (${((frames.length * INTERVAL_MS) / 1000).toFixed(0)} s), alerts ${opened.length}, first alert at ${first === undefined ? '—' : `${(first / 1000).toFixed(0)} s`}`,
+    alerts: opened.map((a) => ({ firstSeenMs: Date.parse(a.firstSeenAt), lastSeenMs: Date.parse(a.lastSeenAt), box: a.box })),
+  };
+}
+
+/**
+ * The labelled FLAME-T frames behind each thermal demo clip (keep in sync with scripts/models/make_demo_clips.sh:
+ * frames FIRST..LAST of one site-E camera that exist, in frame-number order, 2 fps, so frame i is at i × 500 ms).
+ */
+const THERMAL_CLIP_LABELS: Record<string, { cam: string; first: number; last: number; width: number; height: number }> = {
+  'thermal-siteE-a35.mp4': { cam: 'A35', first: 541, last: 640, width: 320, height: 256 },
+  'thermal-siteE-tau.mp4': { cam: 'Tau', first: 561, last: 680, width: 336, height: 256 },
+};
+
+/** Fire events (FLAME-T class 1) of a thermal demo clip, in clip time; null when the clip is not labelled. */
+function thermalClipEvents(clip: string): GtEvent[] | null {
+  const spec = THERMAL_CLIP_LABELS[clip];
+  if (!spec) return null;
+  const dir = path.join(SHARED_DATA, 'flame-t', 'site-E');
+  const frames: { atMs: number; boxes: Box[] }[] = [];
+  for (let n = spec.first; n <= spec.last; n++) {
+    if (!existsSync(path.join(dir, 'images', `${spec.cam}_${n}.jpeg`))) continue;
+    const lbl = path.join(dir, 'labels', `${spec.cam}_${n}.txt`);
+    const text = existsSync(lbl) ? readFileSync(lbl, 'utf8') : '';
+    frames.push({ atMs: frames.length * 500, boxes: parseYoloLabels(text, spec.width, spec.height, [1]) });
+  }
+  return groupEvents(frames);
 }
 
 async function main(): Promise<void> {
@@ -111,7 +147,18 @@ async function main(): Promise<void> {
     ];
     for (const [file, type] of clips) {
       const det = type === 'hotspot' ? hot : smoke;
-      if (det && existsSync(file)) console.log(`  ${path.basename(file)} [${type}]: ${await latency(file, type, det)}`);
+      if (!det || !existsSync(file)) continue;
+      const r = await latency(file, type, det);
+      console.log(`  ${path.basename(file)} [${type}]: ${r.summary}`);
+      const events = thermalClipEvents(path.basename(file));
+      if (events) {
+        const m = matchEvents(r.alerts, events);
+        const delays = m.delaysMs.map((d) => (d / 1000).toFixed(0)).join(', ');
+        console.log(
+          `    labelled fires ${m.events}: alerted ${m.alerted}, with more than one alert ${m.duplicated}, false alerts ${m.falseAlerts}` +
+            `${delays ? `, first alert after ${delays} s` : ''}`,
+        );
+      }
     }
     const dust = loadPhysicsDetectors(MODELS_DIR)[0];
     if (dust && !clipsOnly && !args.has('--no-dust')) {

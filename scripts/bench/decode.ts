@@ -18,6 +18,38 @@ import { buildCaptureArgs } from '../../services/capture/ffmpegArgs.ts';
 import { spawnSupervised, stopChild } from '../../services/capture/processes.ts';
 import { runFleet, startBenchServer, type FleetResult } from './fleet.ts';
 import { readProcStat, sleep } from './common.ts';
+import { spawnSync } from 'node:child_process';
+
+/**
+ * The content's ceiling for any keyframe-only receiver: CPU of libavcodec decoding the clip file, all pictures vs
+ * keyframes only (`-skip_frame nokey`), `-threads 1`, no RTSP, no conversion, no output (`-f null`). A keyframe
+ * path still decodes every keyframe it samples, so its capture CPU ratio cannot beat this on that content (with
+ * GOP = sampling interval). CPU = children user + system seconds from bash's `times`.
+ * @returns CPU seconds per minute of clip for each, and their ratio
+ */
+export function decoderCeiling(clip: BenchClip): { allSPerMin: number; keySPerMin: number; ratio: number } {
+  const cpu = (extra: string): number => {
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `ffmpeg -hide_banner -nostdin -loglevel error -threads 1 ${extra} -i "$1" -an -f null - && times`,
+        '_',
+        clip.file,
+      ],
+      { encoding: 'utf8' },
+    );
+    // `times` prints the shell's user/sys line, then the children's: "0m9.870s 0m0.080s"
+    const line = r.stdout.trim().split('\n').at(-1) ?? '';
+    const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    if (r.status !== 0 || secs.length < 2)
+      throw new Error(`decoder ceiling: ffmpeg failed on ${clip.file}: ${r.stderr}`);
+    return ((secs[0]! + secs[1]!) * 60) / clip.seconds;
+  };
+  const allSPerMin = cpu('');
+  const keySPerMin = cpu('-skip_frame nokey');
+  return { allSPerMin, keySPerMin, ratio: allSPerMin / keySPerMin };
+}
 
 /** Diagnostic: CPU of bare ffmpeg variants on the same stream, to show where keyframe-mode CPU goes. */
 export interface Breakdown {
@@ -123,11 +155,12 @@ export interface DecodeData {
    * `ratio` = capture CPU (ffmpeg + Node), `netRatio` = the same less the bench's idle Node CPU per camera
    * (`idleNodeCpuSPerMin` / cameras, measured in the same run with no camera), `ffmpegRatio` = capture ffmpegs
    * only, `nodeRatio` = Node only; `ffmpegReceiveRatio` = capture CPU, full decode / keyframe-only with ffmpeg
-   * receiving (`rtspClient: ffmpeg`).
+   * receiving (`rtspClient: ffmpeg`); `ceiling` = {@link decoderCeiling} of the clip.
    */
   ratios: {
     clip: string;
     ratio: number;
+    ceiling: number;
     netRatio: number;
     ffmpegRatio: number;
     nodeRatio: number;
@@ -196,9 +229,17 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
   const labels: string[] = [];
   const ratios: DecodeData['ratios'] = [];
   const diag: Breakdown[] = [];
+  const ceilings: { clip: string; allSPerMin: number; keySPerMin: number; ratio: number }[] = [];
   const idleNodeCpuSPerMin = await idleNodeCpu(windowS);
   log(o, `  bench Node process with no camera: ${fmt(idleNodeCpuSPerMin, 2)} CPU-s/min`);
   for (const clip of clips) {
+    const ceiling = decoderCeiling(clip);
+    ceilings.push({ clip: clip.name, ...ceiling });
+    log(
+      o,
+      `  ${clip.name}: libavcodec alone ${fmt(ceiling.allSPerMin, 2)} (all) / ${fmt(ceiling.keySPerMin, 2)} ` +
+        `(keyframes) CPU-s/min = ${fmt(ceiling.ratio, 1)}× ceiling`,
+    );
     if (!o.quick && !clip.name.includes('H.265')) {
       diag.push(...(await breakdown(clip, 20)));
       log(
@@ -242,6 +283,7 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
       ratios.push({
         clip: clip.name,
         ratio: capture(a) / capture(k),
+        ceiling: ceiling.ratio,
         netRatio: (capture(a) - idlePerCam) / (capture(k) - idlePerCam),
         ffmpegRatio: a.ffmpegCpuSPerCamMin / k.ffmpegCpuSPerCamMin,
         nodeRatio: a.nodeCpuSPerCamMin / k.nodeCpuSPerCamMin,
@@ -289,6 +331,7 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
         'ffmpeg only',
         'Node only',
         'same, keyframes with ffmpeg receiving (`rtspClient: ffmpeg`)',
+        'content ceiling: libavcodec alone, all / keyframes (the clip file, `-threads 1`)',
       ],
       ratios.map((r) => [
         r.clip,
@@ -298,8 +341,18 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
         `${fmt(r.ffmpegRatio, 1)}×`,
         `${fmt(r.nodeRatio, 2)}×`,
         `${fmt(r.ffmpegReceiveRatio, 1)}×`,
+        `${fmt(r.ceiling, 1)}×`,
       ]),
     ),
+    '',
+    '**Content ceiling**: a keyframe-only path still decodes each sampled keyframe, so on a clip where a ' +
+      'keyframe costs k and an average picture p, with GOP = sampling interval = G pictures, no receiver can be ' +
+      'cheaper than G·p / k times full decode. The last column measures that bound on the clip file itself ' +
+      '(libavcodec, one thread, no RTSP, no pixel conversion): ' +
+      ceilings
+        .map((c) => `${c.clip} ${fmt(c.allSPerMin, 2)} / ${fmt(c.keySPerMin, 2)} CPU-s per minute of video`)
+        .join('; ') +
+      '.',
     '',
     'Node CPU is PPM parsing + flat-frame check of the same number of 640×480 frames in every mode, plus the ' +
       'RTSP receive in the default (built-in) keyframe mode.',

@@ -20,4 +20,6 @@ EXPOSE 8080
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/api/health || exit 1
-CMD ["npx", "tsx", "services/main.ts"]
+# node itself is PID 1 (not npx/tsx, which do not forward SIGTERM to the service): services/main.ts shuts down
+# cleanly on SIGTERM (docker stop)
+CMD ["node", "--import", "tsx", "services/main.ts"]

@@ -22,6 +22,7 @@
  * - `GET    /cameras/:id/frame.jpg`                 latest sampled frame (headers `x-frame-captured-at`, `x-frame-preset`)
  * - `POST   /cameras/:id/detect`                    detections on that frame with unsaved settings (body {@link DetectBody})
  */
+import { bodyErrorAnswer } from '../api/bodyErrors.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -206,8 +207,8 @@ export function createAdminRouter(deps: AdminRouterDeps): express.Router {
         issues,
       );
     }
-    if (err instanceof SyntaxError && 'body' in err)
-      return send(400, 'bad_json', 'request body is not valid JSON');
+    const body = bodyErrorAnswer(err);
+    if (body) return send(body.status, body.code, body.message);
     deps.log.error(
       { err: err instanceof Error ? err.message : String(err), path: req.path },
       'admin request failed',

@@ -3,6 +3,7 @@
  * listens: main.ts (or a test) owns the http.Server. Routes are thin: parse with zod, call a repository or
  * service, serialise.
  */
+import { bodyErrorAnswer } from './bodyErrors.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
@@ -152,6 +153,11 @@ export function createApp(deps: AppDeps): App {
       res.status(err.status).json({
         error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
       });
+      return;
+    }
+    const body = bodyErrorAnswer(err);
+    if (body) {
+      res.status(body.status).json({ error: { code: body.code, message: body.message } });
       return;
     }
     deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'request failed');

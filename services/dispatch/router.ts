@@ -8,6 +8,7 @@
  * `Origin` header names another host than `Host` are refused (403 `csrf`). Request ids: `x-request-id`
  * (echoed; generated when absent) is recorded in every audit row.
  */
+import { bodyErrorAnswer } from '../api/bodyErrors.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { randomUUID } from 'node:crypto';
@@ -403,8 +404,9 @@ export function createDispatchRouter(deps: DispatchRouterDeps): express.Router {
       });
       return;
     }
-    if (err instanceof SyntaxError && 'body' in err) {
-      res.status(400).json({ error: { code: 'bad_json', message: 'request body is not valid JSON' } });
+    const body = bodyErrorAnswer(err);
+    if (body) {
+      res.status(body.status).json({ error: { code: body.code, message: body.message } });
       return;
     }
     deps.log.error(

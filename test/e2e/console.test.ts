@@ -20,7 +20,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  main = await startMainProcess();
+  // the README's command, so the SIGTERM test below goes through npm as a service manager's stop would
+  main = await startMainProcess({}, 'npm');
   ({ base, rtspPort, startedAt } = main);
   browser = await launchChromium();
 });
@@ -74,7 +75,7 @@ describe('duty console', () => {
     await page.close();
   });
 
-  it('stops on SIGTERM leaving no ffmpeg or RTSP server', async () => {
+  it('stops on SIGTERM to `npm start` leaving no service, ffmpeg or RTSP server', async () => {
     expect(pgrep(`"port":${rtspPort},`).length).toBe(1);
     const exited = new Promise<number | null>((r) => main.proc.once('exit', (code) => r(code)));
     main.proc.kill('SIGTERM');
@@ -82,6 +83,12 @@ describe('duty console', () => {
     await waitFor(
       'children gone',
       () => pgrep(`127.0.0.1:${rtspPort}/`).length === 0 && pgrep(`"port":${rtspPort},`).length === 0,
+      10_000,
+    );
+    // the service itself (npm's child) is gone too: its port no longer answers
+    await waitFor(
+      'service gone',
+      async () => (await fetch(`${base}/api/health`).catch(() => null)) === null,
       10_000,
     );
   });

@@ -380,6 +380,24 @@ describe('dispatch API', () => {
     expect(r2.body.error.message).toContain('not a decodable JPEG or PNG');
   });
 
+  it('answers 413 (not 500) to a body over the limit, logged in or not', async () => {
+    const anon = await fetch(`${app.base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'duty1', password: 'x'.repeat(100_000) }),
+    });
+    expect(anon.status).toBe(413);
+    expect(await anon.json()).toMatchObject({ error: { code: 'body_too_large' } });
+    const duty = new TestClient(app.base);
+    await duty.login('duty1');
+    app.alerts.set('a-big', makeAlert('a-big'));
+    const r = await duty.req('POST', '/api/alerts/a-big/confirm', { note: 'x'.repeat(100_000) });
+    expect(r.status).toBe(413);
+    expect(r.body.error.message).toContain('65536 bytes');
+    // nothing happened: the alert can still be confirmed
+    expect((await duty.req('POST', '/api/alerts/a-big/confirm', {})).status).toBe(201);
+  });
+
   it('requires the CSRF token and a session; rate-limits failed logins', async () => {
     const duty = new TestClient(app.base);
     await duty.login('duty1');

@@ -21,14 +21,25 @@ export interface MainProcess {
   output: () => string;
 }
 
-/** Spawns the service and waits until `/api/health` answers (≤ 45 s). */
-export async function startMainProcess(extraEnv: Record<string, string> = {}): Promise<MainProcess> {
+/**
+ * Spawns the service and waits until `/api/health` answers (≤ 45 s).
+ * @param launcher `node` (default: `node --import tsx services/main.ts`) or `npm`: the README's `npm start`, so
+ *   that a test can check that signals reach the service through npm (its `proc` is then npm's process)
+ */
+export async function startMainProcess(
+  extraEnv: Record<string, string> = {},
+  launcher: 'node' | 'npm' = 'node',
+): Promise<MainProcess> {
   const port = await freePort();
   const rtspPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const startedAt = Date.now();
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+  const [cmd, args] =
+    launcher === 'npm'
+      ? ['npm', ['start', '--silent']]
+      : [process.execPath, ['--import', 'tsx', 'services/main.ts']];
+  const proc = spawn(cmd, args, {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -302,7 +302,9 @@ export class CameraWorker {
           void this.launch();
           return;
         }
-        if (kind !== 'auth') this.builtinFailures++;
+        // A server that refuses or cannot be reached is down for ffmpeg too: only failures after connecting
+        // count toward trying ffmpeg (a dead camera or a restarting RTSP server must not switch receivers).
+        if (kind !== 'auth' && kind !== 'connect') this.builtinFailures++;
         const next =
           kind === 'auth' ? 'auth_failed' : this.state.status === 'stalled' ? 'stalled' : 'offline';
         this.setStatus(next, why);

@@ -34,7 +34,8 @@ export function classifyFailure(stderr: string): FailureKind {
 }
 
 /**
- * Consecutive failures of the built-in RTSP client (no frame in between; auth failures not counted) after which
+ * Consecutive failures of the built-in RTSP client (no frame in between; auth failures and failures to connect at
+ * all — server down, refused, unreachable — not counted) after which
  * a camera with `rtspClient: auto` tries ffmpeg. A camera whose RTSP server the built-in client trips over in a
  * way it cannot classify as "unsupported" (a stall, a server quirk) then still gets watched: Frigate and go2rtc
  * users meet such servers, which is why ffmpeg stays the fallback.

@@ -193,6 +193,60 @@ describe('built-in RTSP client', () => {
     expect(w.status.restarts).toBe(restarts);
     expect(proxy.rewritten()).toBeGreaterThan(0);
   }, 120_000);
+
+  it('auto: a server that is down (connection refused) does not switch the camera to ffmpeg', async () => {
+    const port = await freePort();
+    /** The receivers seen (each attempt's stays set through the backoff wait after it, ≥ 200 ms). */
+    const receivers = new Set<string | null>();
+    const w = new CameraWorker(
+      CameraConfig.parse({
+        id: 'server-down',
+        name: 'server-down',
+        url: `rtsp://127.0.0.1:${port}/late`,
+        channel: 'thermal',
+        detectors: ['hotspot'],
+        decodeMode: 'keyframes',
+        rtspClient: 'auto',
+        stallTimeoutS: 3,
+      }),
+      {
+        clock: systemClock,
+        log: pino({ level: 'silent' }),
+        onFrame: () => undefined,
+        onStatus: () => undefined,
+        backoff: { baseMs: 200, capMs: 500 },
+      },
+    );
+    workers.push(w);
+    w.start();
+    // Refused several times (more than AUTO_FFMPEG_AFTER_BUILTIN_FAILURES), always with the built-in client.
+    await waitFor(
+      'refused attempts',
+      () => {
+        receivers.add(w.status.receiver);
+        return w.status.restarts >= 5;
+      },
+      30_000,
+      20,
+    );
+    expect(w.status.status).toBe('offline');
+    expect(w.status.lastError).toContain('ECONNREFUSED');
+    expect([...receivers].filter((r) => r !== null)).toEqual(['builtin']);
+    const late = await startDemoRtspServer({
+      port,
+      baseDir: path.join(REPO_ROOT, 'camera-config', 'demo', 'clips'),
+      log: pino({ level: 'silent' }),
+      streams: [{ mount: 'late', clip: 'thermal-siteE-a35.mp4' }],
+    });
+    try {
+      await waitFor('frames', () => w.status.framesSampled >= 2, 40_000, 200);
+      expect(w.status.status).toBe('online');
+      expect(w.status.receiver).toBe('builtin');
+    } finally {
+      await w.stop();
+      await late.stop();
+    }
+  }, 120_000);
 });
 
 /**

@@ -32,7 +32,12 @@ import { parseSdpVideo, resolveControlUrl, SdpError, type SdpVideo } from './sdp
  * Why a session failed: `auth` (401 after sending credentials), `unsupported` (the server or stream needs
  * something this client does not do: the camera should use ffmpeg), `network`/`protocol` (retry).
  */
-export type RtspFailureKind = 'auth' | 'unsupported' | 'network' | 'protocol';
+/**
+ * `connect`: no TCP connection to the server at all (refused, unreachable, DNS, connect timeout): the camera or
+ * its network is down, which says nothing about whether this client can read the stream. `network`: the
+ * connection dropped or went silent after it was made. `protocol`: an answer this client could not use.
+ */
+export type RtspFailureKind = 'auth' | 'unsupported' | 'connect' | 'network' | 'protocol';
 
 /** A session failure; `message` never contains credentials. */
 export class RtspClientError extends Error {
@@ -144,17 +149,24 @@ export class RtspKeyframeSession {
       s.setNoDelay(true);
       // Until media flows, allow 10 s more: a live server may start its pipeline only at PLAY and wait for a
       // keyframe (the demo server with several cameras starting at once: 5–8 s).
+      let connected = false;
       s.setTimeout(this.o.timeoutMs + FIRST_MEDIA_GRACE_MS, () =>
         this.fail(
           new RtspClientError(
             `RTSP timeout: nothing received for ${this.o.timeoutMs + (this.bytes > 0 ? 0 : FIRST_MEDIA_GRACE_MS)} ms (${this.phase})`,
-            'network',
+            connected ? 'network' : 'connect',
           ),
         ),
       );
-      s.once('connect', () => resolve());
+      s.once('connect', () => {
+        connected = true;
+        resolve();
+      });
       s.once('error', (e) => {
-        const err = new RtspClientError(`RTSP connection failed: ${e.message}`, 'network');
+        const err = new RtspClientError(
+          `RTSP connection failed: ${e.message}`,
+          connected ? 'network' : 'connect',
+        );
         reject(err);
         this.fail(err);
       });

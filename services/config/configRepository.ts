@@ -39,6 +39,8 @@ import {
   YAMLSeq,
   type Document,
   type Node as YamlNode,
+  type ToStringOptions,
+  visit,
 } from 'yaml';
 import { canonicalJson } from '../dispatch/audit.ts';
 import {
@@ -50,6 +52,27 @@ import {
 } from '../schemas/config.ts';
 import { iso, systemClock, type Clock } from '../util/clock.ts';
 import { ConfigError, mergeConfigFiles, parseConfigText } from './loadConfig.ts';
+
+/** How edited files are written back: lines not folded (flow collections: see {@link yamlText}). */
+const YAML_OUTPUT: ToStringOptions = { lineWidth: 0 };
+
+/**
+ * The file text of an edited document, flow collections spaced as Prettier (and the shipped files) write them:
+ * `[hotspot, smoke]` and `{ id: demo }`. yaml has one padding option for both kinds, which rewrote every
+ * untouched `[hotspot]` in a file as `[ hotspot ]` on any save; flow sequences are therefore stringified without
+ * padding (an instance override of `toString`, which yaml calls for collections with the stringify context).
+ */
+function yamlText(doc: Document): string {
+  visit(doc, {
+    Seq(_key, node) {
+      if (!node.flow) return;
+      const own = node.toString.bind(node) as (ctx?: object, ...rest: unknown[]) => string;
+      node.toString = ((ctx?: object, ...rest: unknown[]) =>
+        own(ctx ? { ...ctx, flowCollectionPadding: '' } : ctx, ...rest)) as typeof node.toString;
+    },
+  });
+  return doc.toString(YAML_OUTPUT);
+}
 
 /** A camera as stored: its validated config, the file that holds it and its version. */
 export interface StoredCamera {
@@ -250,7 +273,7 @@ export class ConfigRepository {
       const node = newNode(doc, JSON.parse(JSON.stringify(camera)) as unknown);
       pruneDefaults(node);
       (seq as YAMLSeq).items.push(node);
-      this.write(files, file, target?.text ?? null, doc.toString());
+      this.write(files, file, target?.text ?? null, yamlText(doc));
       return this.mustGet(camera.id);
     });
   }
@@ -274,7 +297,7 @@ export class ConfigRepository {
       const node = seq.items[index];
       const synced = sync(doc, node, JSON.parse(JSON.stringify(next)) as unknown, []);
       if (synced !== node) seq.items[index] = synced;
-      this.write(files, f.file, f.text, doc.toString());
+      this.write(files, f.file, f.text, yamlText(doc));
       return { before, after: this.mustGet(next.id) };
     });
   }
@@ -289,7 +312,7 @@ export class ConfigRepository {
       const { f, index, before } = this.locate(files, id, expectedVersion);
       const doc = parseDocument(f.text);
       (doc.get('cameras', true) as YAMLSeq).items.splice(index, 1);
-      this.write(files, f.file, f.text, doc.toString());
+      this.write(files, f.file, f.text, yamlText(doc));
       return before;
     });
   }

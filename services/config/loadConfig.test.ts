@@ -48,6 +48,29 @@ describe('parseConfigText', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.issues[0]?.message).toMatch(/YAML syntax/);
+    // where the parser noticed it: the end of the text, after the unclosed `[`
+    expect(r.issues[0]?.line).toBe(3);
+  });
+
+  it('reports the first of cascading YAML syntax errors, with its line and column, and counts the rest', () => {
+    const text = [
+      'site: { id: demo, name: Demo }',
+      'cameras:',
+      '  - id: a',
+      '    url: rtsp://127.0.0.1/a',
+      '    detectors: [hotspot',
+      '  - id: b',
+      '    url: rtsp://127.0.0.1/b',
+      '',
+    ].join('\n');
+    const r = parseConfigText('cameras.yaml', text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toHaveLength(1);
+    // the parser notices the unclosed `[` of line 5 where the next item starts
+    expect(r.issues[0]?.line).toBe(6);
+    expect(r.issues[0]?.message).toMatch(/^YAML syntax at line 6, column 3: .*\]/);
+    expect(r.issues[0]?.message).toMatch(/\d+ more YAML errors? after it/);
   });
 
   it('rejects confirmN > confirmM', () => {

@@ -63,12 +63,22 @@ export function parseConfigText(
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({
-        file,
-        path: '',
-        line: e.linePos?.[0]?.line ?? null,
-        message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}`,
-      })),
+      // The first syntax error is the one to fix: the parser's later errors are usually its consequences
+      // (one unclosed `[` gave 16), so they are counted, not listed.
+      issues: doc.errors.slice(0, 1).map((e) => {
+        const at = lc.linePos(e.pos[0]);
+        const more = doc.errors.length - 1;
+        return {
+          file,
+          path: '',
+          line: at.line,
+          message:
+            `YAML syntax at line ${at.line}, column ${at.col}: ${e.message.split('\n')[0] ?? e.code}` +
+            (more > 0
+              ? ` (${more} more YAML error${more > 1 ? 's' : ''} after it, usually caused by this one)`
+              : ''),
+        };
+      }),
     };
   }
   const contents = doc.contents;

@@ -68,7 +68,7 @@ function yamlText(doc: Document): string {
       if (!node.flow) return;
       const own = node.toString.bind(node) as (ctx?: object, ...rest: unknown[]) => string;
       node.toString = ((ctx?: object, ...rest: unknown[]) =>
-        own(ctx ? { ...ctx, flowCollectionPadding: '' } : ctx, ...rest)) as typeof node.toString;
+        own(ctx ? { ...ctx, flowCollectionPadding: '' } : ctx, ...rest));
     },
   });
   return doc.toString(YAML_OUTPUT);

@@ -24,6 +24,8 @@ describe('router', () => {
 
   it('parses the dispatch admin pages', () => {
     expect(parseRoute('/admin/departments')).toEqual({ name: 'adminDispatch', section: 'departments' });
+    expect(parseRoute('/admin')).toEqual({ name: 'adminCameras' });
+    expect(parseRoute('/admin/')).toEqual({ name: 'adminCameras' });
     expect(parseRoute('/admin/zones')).toEqual({ name: 'adminDispatch', section: 'zones' });
     expect(parseRoute('/admin/rules')).toEqual({ name: 'adminDispatch', section: 'rules' });
     expect(parseRoute('/admin/sla')).toEqual({ name: 'adminDispatch', section: 'sla' });

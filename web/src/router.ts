@@ -49,6 +49,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (a === 'dashboard' && b === undefined) return { name: 'dashboard' };
   if (a === 'admin' && b !== undefined && isAdminDispatchSection(b))
     return { name: 'adminDispatch', section: b };
+  // `/admin` alone: the first admin page (cameras), as a user typing the address expects
+  if (a === 'admin' && b === undefined) return { name: 'adminCameras' };
   return { name: 'notFound' };
 }
 

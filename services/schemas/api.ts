@@ -100,6 +100,10 @@ export const CameraHealth = z
     /** Frames dropped before detection because they were flat (grey/black/green decoder output). */
     framesCorrupt: z.number().int(),
     restarts: z.number().int(),
+    /**
+     * The most recent failure seen (redacted), kept after the camera recovers so staff can see why it last went
+     * down; read it together with `status` (the console shows it only while the camera is not online).
+     */
     lastError: z.string().nullable(),
     /** Effective decode mode (after probing) and what the probe found; null until probed. */
     decodeMode: z.enum(['all', 'keyframes']).nullable(),

@@ -379,7 +379,7 @@ export class ConfigRepository {
     if (!r.ok) throw new ConfigError(r.issues);
     mergeConfigFiles([
       ...files.filter((f) => f.file !== file).map((f) => ({ file: f.file, dir: this.dir, value: f.value })),
-      { file, dir: this.dir, value: r.value },
+      { file, dir: this.dir, value: r.value, lineOf: r.lineOf },
     ]);
     if (oldText !== null) this.backup(file, oldText);
     const tmp = path.join(

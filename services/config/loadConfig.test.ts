@@ -93,6 +93,32 @@ describe('mergeConfigFiles', () => {
       ]),
     ).toThrow(/duplicate camera id "tower-01" \(also in a.yaml\)/);
   });
+
+  it('names the line of a duplicate camera id', () => {
+    const b = parseConfigText('b.yaml', good.replace('site: { id: demo, name: Demo }', ''));
+    if (!b.ok) throw new Error('fixture must parse');
+    const a = parseConfigText('a.yaml', good);
+    if (!a.ok) throw new Error('fixture must parse');
+    const idLine =
+      good
+        .replace('site: { id: demo, name: Demo }', '')
+        .split('\n')
+        .findIndex((l) => /id: tower-01/.test(l)) + 1;
+    try {
+      mergeConfigFiles([
+        { file: 'a.yaml', dir: '.', value: a.value, lineOf: a.lineOf },
+        { file: 'b.yaml', dir: '.', value: b.value, lineOf: b.lineOf },
+      ]);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).issues[0]).toMatchObject({
+        file: 'b.yaml',
+        path: 'cameras[0].id',
+        line: idLine,
+      });
+      expect((e as Error).message).toContain(`b.yaml:${idLine}: cameras[0].id: duplicate camera id`);
+    }
+  });
 });
 
 describe('loadConfigDir', () => {

@@ -57,7 +57,9 @@ function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[]): numb
 export function parseConfigText(
   file: string,
   text: string,
-): { ok: true; value: ConfigFile } | { ok: false; issues: ConfigIssue[] } {
+):
+  | { ok: true; value: ConfigFile; lineOf: (path: readonly PropertyKey[]) => number | null }
+  | { ok: false; issues: ConfigIssue[] } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -93,7 +95,7 @@ export function parseConfigText(
   }
   const raw: unknown = doc.toJS() ?? {};
   const parsed = ConfigFile.safeParse(raw);
-  if (parsed.success) return { ok: true, value: parsed.data };
+  if (parsed.success) return { ok: true, value: parsed.data, lineOf: (p) => lineOf(doc, lc, p) };
   return {
     ok: false,
     issues: parsed.error.issues.map((iss) => {
@@ -109,7 +111,13 @@ export function parseConfigText(
  * @throws ConfigError listing every conflict.
  */
 export function mergeConfigFiles(
-  files: { file: string; dir: string; value: ConfigFile }[],
+  files: {
+    file: string;
+    dir: string;
+    value: ConfigFile;
+    /** Line of a path in the file (from {@link parseConfigText}), for the conflict messages. */
+    lineOf?: (path: readonly PropertyKey[]) => number | null;
+  }[],
 ): TowerWatchConfig {
   const issues: ConfigIssue[] = [];
   let site: TowerWatchConfig['site'] | undefined;
@@ -122,7 +130,8 @@ export function mergeConfigFiles(
       issues.push({ file, path: key, line: null, message: `"${key}" is already defined in another file` });
     return !seen;
   };
-  for (const { file, dir, value } of files) {
+  for (const { file, dir, value, lineOf: lineIn } of files) {
+    const at = (...p: PropertyKey[]) => lineIn?.(p) ?? null;
     if (value.site && once('site', file, site !== undefined)) site = value.site;
     if (value.alerting && once('alerting', file, alerting !== undefined)) alerting = value.alerting;
     if (value.demo && once('demo', file, demo !== null)) {
@@ -132,7 +141,7 @@ export function mergeConfigFiles(
           issues.push({
             file,
             path: `demo.streams[${i}].mount`,
-            line: null,
+            line: at('demo', 'streams', i, 'mount'),
             message: `duplicate mount "${s.mount}"`,
           });
         mounts.add(s.mount);
@@ -145,7 +154,7 @@ export function mergeConfigFiles(
         issues.push({
           file,
           path: `cameras[${i}].id`,
-          line: null,
+          line: at('cameras', i, 'id'),
           message: `duplicate camera id "${c.id}" (also in ${prev})`,
         });
         return;
@@ -182,11 +191,11 @@ export function loadConfigDir(dir: string): TowerWatchConfig {
   if (names.length === 0)
     throw new ConfigError([{ file: dir, path: '', line: null, message: 'no *.yaml config file found' }]);
   const issues: ConfigIssue[] = [];
-  const files: { file: string; dir: string; value: ConfigFile }[] = [];
+  const files: Parameters<typeof mergeConfigFiles>[0] = [];
   for (const n of names) {
     const file = path.join(dir, n);
     const res = parseConfigText(file, readFileSync(file, 'utf8'));
-    if (res.ok) files.push({ file, dir, value: res.value });
+    if (res.ok) files.push({ file, dir, value: res.value, lineOf: res.lineOf });
     else issues.push(...res.issues);
   }
   if (issues.length > 0) throw new ConfigError(issues);

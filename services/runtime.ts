@@ -29,7 +29,7 @@ import {
   type OutboundConfig,
   type OutboundTransport,
 } from './dispatch/outbound.ts';
-import { createDispatch, socketRoomsFromCookie, type Dispatch } from './dispatch/index.ts';
+import { createDispatch, hasSession, socketRoomsFromCookie, type Dispatch } from './dispatch/index.ts';
 import type { DispatchRepository } from './dispatch/repository.ts';
 import type { CaseEvent } from './dispatch/schemas.ts';
 import { sweepEvidence } from './dispatch/retention.ts';
@@ -459,6 +459,7 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
             dispatch: {
               router: dispatch.router,
               socketRooms: (c: string | undefined) => socketRoomsFromCookie(dispatch.auth, c),
+              hasSession: (c: string | undefined) => hasSession(dispatch.auth, c),
             },
           }
         : {}),

@@ -1,3 +1,4 @@
+import express from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as ioClient, type Socket } from 'socket.io-client';
@@ -28,9 +29,18 @@ const alert = (id: string, at: string): Alert => ({
 const cleanup: (() => void)[] = [];
 afterEach(() => cleanup.splice(0).forEach((f) => f()));
 
-async function setup() {
+async function setup(opts: { hasSession?: (cookie: string | undefined) => Promise<boolean> } = {}) {
   const store = openSqliteStore(':memory:');
   const { app, attach } = createApp({
+    ...(opts.hasSession
+      ? {
+          dispatch: {
+            router: express.Router(),
+            socketRooms: () => Promise.resolve([]),
+            hasSession: opts.hasSession,
+          },
+        }
+      : {}),
     store,
     evidence: {
       writeSnapshot: () => undefined,
@@ -50,7 +60,7 @@ async function setup() {
   });
   const add = async (a: Alert) =>
     publish(await store.insertAlert(a, { at: a.firstSeenAt, kind: 'alert.opened', alert: a }));
-  return { base, add, store };
+  return { base, add, store, io };
 }
 
 function connect(base: string, lastEventId: number) {
@@ -113,5 +123,46 @@ describe('socket replay', () => {
     await add(alert('a1', '2026-01-01T00:00:00.000Z'));
     const c = connect(base, -5);
     expect((await c.done).replayed).toBe(1);
+  });
+});
+
+describe('session required (a dispatch domain with users)', () => {
+  const hasSession = (cookie: string | undefined) => Promise.resolve(cookie === 'tw_session=good');
+
+  it('answers 401 to monitoring reads without a session; health stays open', async () => {
+    const { base, add } = await setup({ hasSession });
+    await add(alert('a1', '2026-01-01T00:00:00.000Z'));
+    for (const p of ['/api/alerts', '/api/alerts/a1', '/api/alerts/a1/snapshot.jpg', '/api/cameras', '/api/map']) {
+      const r = await fetch(`${base}${p}`);
+      expect(r.status, p).toBe(401);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+      expect((await fetch(`${base}${p}`, { headers: { cookie: 'tw_session=bad' } })).status, p).toBe(401);
+    }
+    expect((await fetch(`${base}/api/health`)).status).toBe(200);
+    const ok = await fetch(`${base}/api/alerts`, { headers: { cookie: 'tw_session=good' } });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { alerts: Alert[] }).alerts.map((a) => a.id)).toEqual(['a1']);
+  });
+
+  it('refuses the socket handshake without a session, on every namespace', async () => {
+    const { base, io } = await setup({ hasSession });
+    io.of('/live'); // as the live-view hub registers it
+    const attempt = (nsp: string, cookie?: string) =>
+      new Promise<'connected' | 'refused'>((resolve) => {
+        const s = ioClient(`${base}${nsp}`, {
+          transports: ['polling'],
+          forceNew: true,
+          reconnection: false,
+          ...(cookie ? { extraHeaders: { cookie } } : {}),
+        });
+        cleanup.push(() => s.close());
+        s.once('connect', () => resolve('connected'));
+        s.once('connect_error', () => resolve('refused'));
+      });
+    expect(await attempt('/')).toBe('refused');
+    expect(await attempt('/live')).toBe('refused');
+    expect(await attempt('/', 'tw_session=bad')).toBe('refused');
+    expect(await attempt('/', 'tw_session=good')).toBe('connected');
+    expect(await attempt('/live', 'tw_session=good')).toBe('connected');
   });
 });

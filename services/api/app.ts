@@ -6,7 +6,7 @@
 import { bodyErrorAnswer } from './bodyErrors.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import {
@@ -35,7 +35,16 @@ export interface AppDeps {
   /** Built SPA (web/dist); when absent, `/` answers 503 with a hint. */
   webDir?: string;
   /** Dispatch domain (cases, users): its router is mounted under /api and its socket rooms joined on connect. */
-  dispatch?: { router: express.Router; socketRooms: (cookie: string | undefined) => Promise<string[]> };
+  dispatch?: {
+    router: express.Router;
+    socketRooms: (cookie: string | undefined) => Promise<string[]>;
+    /**
+     * Whether a `Cookie` header carries a valid session. When given, the monitoring reads (`/api/cameras…`,
+     * `/api/alerts…` incl. snapshots and clips, `/api/map`) answer 401 without one and socket.io refuses the
+     * handshake (every namespace: events and live video); `/api/health` and `/metrics` stay open for probes.
+     */
+    hasSession?: (cookie: string | undefined) => Promise<boolean>;
+  };
   /** District map payload (camera sites, FOV wedges, jurisdictions, zones); `GET /api/map` 404s without it. */
   map?: () => MapResponse;
   /** Camera administration router (admin role), mounted under /api/admin. */
@@ -76,6 +85,15 @@ export function createApp(deps: AppDeps): App {
   app.get('/api/health', (_req, res) => {
     res.json(deps.health());
   });
+
+  // Camera positions, alert snapshots and live video are for logged-in staff and offices only.
+  const hasSession = deps.dispatch?.hasSession;
+  if (hasSession) {
+    app.use(['/api/cameras', '/api/alerts', '/api/map'], async (req, _res, next) => {
+      if (await hasSession(req.get('cookie'))) return next();
+      throw new HttpError(401, 'unauthorized', 'log in first');
+    });
+  }
 
   app.get('/api/cameras', (_req, res) => {
     res.json({ cameras: deps.cameras() });
@@ -168,6 +186,21 @@ export function createApp(deps: AppDeps): App {
     app,
     attach: (server) => {
       const io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false });
+      if (hasSession) {
+        // Engine-level check of the handshake request (no `sid` yet): covers every namespace (`/` events,
+        // `/live` video). A refused client gets a connect_error and retries after logging in.
+        io.engine.use((req: IncomingMessage & { _query?: Record<string, string> }, res: ServerResponse, next: (e?: unknown) => void) => {
+          if (req._query?.['sid'] !== undefined) return next();
+          hasSession(req.headers.cookie).then(
+            (ok) => {
+              if (ok) return next();
+              res.writeHead(401, { 'content-type': 'application/json' });
+              res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'log in first' } }));
+            },
+            (e: unknown) => next(e),
+          );
+        });
+      }
       // Live events in id order; replay then live, each event exactly once (see eventFeed.ts).
       const feed = createEventFeed({
         store: deps.store,

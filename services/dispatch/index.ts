@@ -16,7 +16,7 @@ import type { CaseEvent, LatLon } from './schemas.ts';
 import { DispatchService, type AlertLookup, type DispatchServiceDeps } from './service.ts';
 
 export { roomsFor } from './access.ts';
-export { socketRoomsFromCookie } from './router.ts';
+export { hasSession, socketRoomsFromCookie } from './router.ts';
 export type { AlertLookup } from './service.ts';
 
 /** Options of {@link createDispatch}. */

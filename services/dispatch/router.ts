@@ -85,6 +85,11 @@ export function parseCookies(header: string | undefined): Record<string, string>
  * Socket rooms for a connecting socket.io client, from its handshake `Cookie` header (the lead's socket
  * server calls this on connection and joins the rooms). No valid session: no rooms.
  */
+/** True when the `Cookie` header carries a valid session (any role). */
+export async function hasSession(auth: AuthService, cookieHeader: string | undefined): Promise<boolean> {
+  return (await auth.authenticate(parseCookies(cookieHeader)[SESSION_COOKIE])) !== null;
+}
+
 export async function socketRoomsFromCookie(
   auth: AuthService,
   cookieHeader: string | undefined,

@@ -18,7 +18,9 @@ import type { Alert, HealthResponse } from '../../services/schemas/api.ts';
 import { REPO_ROOT } from '../../services/runtime.ts';
 import {
   ensureWebBuilt,
+  getJson,
   launchChromium,
+  loginCookie,
   startMainProcess,
   stopMainProcess,
   type MainProcess,
@@ -39,11 +41,12 @@ const repoCamerasYaml = readFileSync(path.join(DEMO_DIR, 'cameras.yaml'), 'utf8'
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
+/** Session of the admin user for API reads (the monitoring API needs one). */
+let cookie: string;
+
 async function alertsOf(camera: string): Promise<Alert[]> {
-  const r = (await (await fetch(`${base}/api/alerts?cameraId=${camera}&limit=500`)).json()) as {
-    alerts: Alert[];
-  };
-  return r.alerts;
+  return (await getJson<{ alerts: Alert[] }>(base, cookie, `/api/alerts?cameraId=${camera}&limit=500`))
+    .alerts;
 }
 
 async function framesAnalysed(camera: string): Promise<number> {
@@ -67,6 +70,7 @@ beforeAll(async () => {
     TOWERWATCH_PASSWORD_ADMIN: ADMIN.password,
   });
   base = main.base;
+  cookie = await loginCookie(base, ADMIN.username, ADMIN.password);
   browser = await launchChromium();
 });
 

@@ -8,7 +8,14 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../services/runtime.ts';
-import { launchChromium, startMainProcess, type MainProcess } from '../support/e2e.ts';
+import {
+  E2E_DUTY_PASSWORD,
+  getJson,
+  launchChromium,
+  loginCookie,
+  startMainProcess,
+  type MainProcess,
+} from '../support/e2e.ts';
 import { pgrep, waitFor } from '../support/procs.ts';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
@@ -34,7 +41,14 @@ afterAll(async () => {
 describe('duty console', () => {
   it('shows an alert from the demo fleet within 60 s of start, live, in zh-CN', async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    // Logged out, the console sends staff to the login page (the alert API needs a session) and back after it.
     await page.goto(base);
+    await page.waitForURL(/\/login\?next=%2F$/, { timeout: 20_000 });
+    expect((await fetch(`${base}/api/alerts`)).status).toBe(401);
+    await page.fill('[data-testid="login-username"]', 'duty1');
+    await page.fill('[data-testid="login-password"]', E2E_DUTY_PASSWORD);
+    await page.click('[data-testid="login-submit"]');
+    await page.waitForURL(`${base}/`, { timeout: 20_000 });
     await expect
       .poll(() => page.getAttribute('[data-testid="conn-state"]', 'data-state'), { timeout: 20_000 })
       .toBe('connected');
@@ -51,7 +65,8 @@ describe('duty console', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-zh-CN.png') });
 
     const id = await card.getAttribute('data-alert-id');
-    const api = (await (await fetch(`${base}/api/alerts`)).json()) as { alerts: { id: string }[] };
+    const cookie = await loginCookie(base, 'duty1', E2E_DUTY_PASSWORD);
+    const api = await getJson<{ alerts: { id: string }[] }>(base, cookie, '/api/alerts');
     expect(api.alerts.map((a) => a.id)).toContain(id);
 
     await page.selectOption('[data-testid="lang-switch"]', 'en');

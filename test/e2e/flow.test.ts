@@ -13,6 +13,7 @@ import { REPO_ROOT } from '../../services/runtime.ts';
 import {
   ensureWebBuilt,
   launchChromium,
+  loginCookie,
   startMainProcess,
   stopMainProcess,
   type MainProcess,
@@ -145,7 +146,9 @@ describe('dispatch flow in the browser', () => {
     await officeCard.locator('[data-testid="field-error"]').first().waitFor();
     await officeCard.locator('[data-testid="resolve-disposition"]').selectOption('stopped_burning');
     await officeCard.locator('[data-testid="resolve-note"]').fill('现场焚烧已扑灭，已教育当事人');
-    const jpeg = Buffer.from(await (await fetch(`${base}/api/alerts/${alertId}/snapshot.jpg`)).arrayBuffer());
+    const cookie = await loginCookie(base, USERS.duty.username, USERS.duty.password);
+    const snapRes = await fetch(`${base}/api/alerts/${alertId}/snapshot.jpg`, { headers: { cookie } });
+    const jpeg = Buffer.from(await snapRes.arrayBuffer());
     expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
     const fileInput = officeCard.locator('[data-testid="resolve-photos"]');
     expect(await fileInput.getAttribute('capture')).toBe('environment');

@@ -15,11 +15,15 @@ import { startDemoRtspServer, type DemoRtspServer } from '../../services/demo/de
 import { REPO_ROOT } from '../../services/runtime.ts';
 import { DemoStream } from '../../services/schemas/config.ts';
 import {
+  E2E_DUTY_PASSWORD,
   ensureWebBuilt,
+  getJson,
   launchChromium,
+  loginCookie,
   startMainProcess,
   stopMainProcess,
   type MainProcess,
+  useSessionCookie,
 } from '../support/e2e.ts';
 import { pgrep, waitFor } from '../support/procs.ts';
 
@@ -61,18 +65,18 @@ afterAll(async () => {
 describe('live view without the camera', () => {
   it('shows offline while the RTSP server is down, recovers without a reload, and leaves no ffmpeg', async () => {
     const m = main!;
+    const cookie = await loginCookie(m.base, 'duty1', E2E_DUTY_PASSWORD);
     const alert = await waitFor(
       'an alert from the demo fleet',
-      async () => {
-        const r = (await (await fetch(`${m.base}/api/alerts?limit=5`)).json()) as {
-          alerts: { id: string }[];
-        };
-        return r.alerts[0] ?? null;
-      },
+      async () =>
+        (await getJson<{ alerts: { id: string }[] }>(m.base, cookie, '/api/alerts?limit=5')).alerts[0] ??
+        null,
       120_000,
       1000,
     );
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await useSessionCookie(ctx, m.base, cookie);
+    const page = await ctx.newPage();
     await page.goto(`${m.base}/alerts/${encodeURIComponent(alert.id)}`);
     const live = page.locator('[data-testid="live-view"]');
     await expect.poll(() => live.getAttribute('data-state'), { timeout: 30_000 }).toBe('live');

@@ -101,18 +101,16 @@ beforeAll(async () => {
   browser = await launchChromium();
 
   // Two real alerts from the demo fleet: confirm + dispatch one, dismiss the other.
+  const duty = await apiLogin('duty');
   const alerts = await waitFor(
     'two alerts from the demo fleet',
     async () => {
-      const r = (await (await fetch(`${base}/api/alerts?limit=20`)).json()) as {
-        alerts: { id: string; cameraId: string }[];
-      };
+      const r = await duty<{ alerts: { id: string; cameraId: string }[] }>('GET', '/api/alerts?limit=20');
       return r.alerts.length >= 2 ? r.alerts : null;
     },
     150_000,
     2000,
   );
-  const duty = await apiLogin('duty');
   const [a, b] = alerts as [{ id: string; cameraId: string }, { id: string; cameraId: string }];
   const confirmed = await duty<{ case: { id: string; version: number } }>(
     'POST',
@@ -222,7 +220,8 @@ describe('console pages', () => {
     ];
     const anonymous = await newPage('desktop');
     routes.push(
-      { who: anonymous, path: '/', name: 'wall', ready: 'closed-alerts' },
+      // logged out, the console sends you to the login page
+      { who: anonymous, path: '/', name: 'console-logged-out', ready: 'login-username' },
       { who: anonymous, path: '/login', name: 'login', ready: 'login-username' },
     );
     for (const lng of ['zh-CN', 'en'] as const) {

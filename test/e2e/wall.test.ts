@@ -16,7 +16,9 @@ import { REPO_ROOT } from '../../services/runtime.ts';
 import type { Alert, CameraListResponse } from '../../services/schemas/api.ts';
 import {
   ensureWebBuilt,
+  getJson,
   launchChromium,
+  loginCookie,
   startMainProcess,
   stopMainProcess,
   type MainProcess,
@@ -41,9 +43,11 @@ const tiles = () => page.locator('[data-testid="wall-tile"]');
 const videoTime = (tile: Locator) =>
   tile.locator('video').evaluate((v) => (v as HTMLVideoElement).currentTime);
 
+/** Session of the duty user for API reads (the monitoring API needs one). */
+let cookie: string;
+
 async function openAlerts(): Promise<Alert[]> {
-  const r = await fetch(`${base}/api/alerts?status=open`);
-  return ((await r.json()) as { alerts: Alert[] }).alerts;
+  return (await getJson<{ alerts: Alert[] }>(base, cookie, '/api/alerts?status=open')).alerts;
 }
 
 beforeAll(async () => {
@@ -51,6 +55,7 @@ beforeAll(async () => {
   ensureWebBuilt();
   main = await startMainProcess({ TOWERWATCH_PASSWORD_DUTY1: DUTY.password });
   base = main.base;
+  cookie = await loginCookie(base, DUTY.username, DUTY.password);
   browser = await launchChromium();
   ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   page = await ctx.newPage();
@@ -74,7 +79,7 @@ afterAll(async () => {
 describe('video wall', () => {
   it('plays 4 live tiles, switches to 9, and outlines the tile of a camera with a new alert until acknowledged', async () => {
     await page.locator('[data-testid="video-wall"][data-layout="4"]').waitFor({ timeout: 20_000 });
-    const cams = ((await (await fetch(`${base}/api/cameras`)).json()) as CameraListResponse).cameras;
+    const cams = (await getJson<CameraListResponse>(base, cookie, '/api/cameras')).cameras;
     const ids = cams.map((c) => c.id).sort();
     await expect.poll(() => tiles().count(), { timeout: 20_000 }).toBe(4);
     expect(await tiles().evaluateAll((els) => els.map((e) => e.getAttribute('data-camera-id')))).toEqual(
@@ -171,7 +176,7 @@ describe('district map', () => {
     const zones = (
       JSON.parse(readFileSync(path.join(DISPATCH, 'zones.geojson'), 'utf8')) as { features: unknown[] }
     ).features.length;
-    const cams = ((await (await fetch(`${base}/api/cameras`)).json()) as CameraListResponse).cameras;
+    const cams = (await getJson<CameraListResponse>(base, cookie, '/api/cameras')).cameras;
 
     await page.click('[data-testid="nav-map"]');
     await page.waitForURL(/\/map$/);

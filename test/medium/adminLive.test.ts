@@ -106,7 +106,7 @@ describe('camera admin, live in the runtime', () => {
       { 'if-match': `"${String(version)}"` },
     );
     expect(upd.status, JSON.stringify(upd.body)).toBe(200);
-    const cams = (await (await fetch(`${rt.url}/api/cameras`)).json()) as {
+    const cams = (await admin.req('GET', '/api/cameras')).body as {
       cameras: { id: string; sampleIntervalMs: number }[];
     };
     expect(cams.cameras.find((c) => c.id === 'extra-cam')?.sampleIntervalMs).toBe(1000);

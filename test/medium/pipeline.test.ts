@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io as ioClient } from 'socket.io-client';
+import { TestClient } from '../../services/dispatch/testSupport.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTowerWatch, REPO_ROOT, type Runtime } from '../../services/runtime.ts';
 import type { Alert, HealthResponse, ServerEvent } from '../../services/schemas/api.ts';
@@ -16,7 +17,12 @@ let rt: Runtime;
 let dataDir: string;
 let rtspPort: number;
 
+/** Staff session for the monitoring API and the socket (the demo config has users). */
+const PASSWORD = 'medium-pipeline-Pa55word';
+let duty: TestClient;
+
 beforeAll(async () => {
+  process.env['TOWERWATCH_PASSWORD_DUTY1'] = PASSWORD;
   dataDir = mkdtempSync(path.join(tmpdir(), 'tw-medium-'));
   rtspPort = await freePort();
   rt = await startTowerWatch({
@@ -27,10 +33,13 @@ beforeAll(async () => {
     demoRtspPort: rtspPort,
     log: silentLogger(),
   });
+  duty = new TestClient(rt.url);
+  expect(await duty.login('duty1', PASSWORD)).toBe(200);
 });
 
 afterAll(async () => {
   await rt?.stop();
+  delete process.env['TOWERWATCH_PASSWORD_DUTY1'];
 });
 
 describe('demo fleet end to end', () => {
@@ -51,7 +60,7 @@ describe('demo fleet end to end', () => {
     const alerts = await waitFor(
       'a hotspot and a smoke alert',
       async () => {
-        const { alerts } = (await (await fetch(`${rt.url}/api/alerts`)).json()) as { alerts: Alert[] };
+        const { alerts } = (await duty.req('GET', '/api/alerts')).body as { alerts: Alert[] };
         const types = new Set(alerts.map((a) => a.type));
         return types.has('hotspot') && types.has('smoke') ? alerts : null;
       },
@@ -62,7 +71,8 @@ describe('demo fleet end to end', () => {
       expect(a.box.w).toBeGreaterThan(0);
       expect(a.box.x + a.box.w).toBeLessThanOrEqual(a.frameWidth + 1);
       expect(Date.parse(a.firstSeenAt)).not.toBeNaN();
-      const snap = await fetch(`${rt.url}${a.snapshotUrl}`);
+      expect((await fetch(`${rt.url}${a.snapshotUrl}`)).status).toBe(401); // not without a session
+      const snap = await fetch(`${rt.url}${a.snapshotUrl}`, { headers: { cookie: duty.cookie } });
       expect(snap.status).toBe(200);
       expect(snap.headers.get('content-type')).toBe('image/jpeg');
       const buf = Buffer.from(await snap.arrayBuffer());
@@ -77,7 +87,8 @@ describe('demo fleet end to end', () => {
 
   it('replays events to a reconnecting client exactly once', async () => {
     const all: ServerEvent[] = [];
-    const s1 = ioClient(rt.url, { auth: { lastEventId: 0 }, transports: ['websocket'], forceNew: true });
+    const opts = { transports: ['websocket'], forceNew: true, extraHeaders: { cookie: duty.cookie } };
+    const s1 = ioClient(rt.url, { ...opts, auth: { lastEventId: 0 } });
     s1.on('event', (e: ServerEvent) => all.push(e));
     const done1 = await new Promise<{ lastEventId: number }>((r) => s1.once('replay.done', r));
     s1.close();
@@ -85,7 +96,7 @@ describe('demo fleet end to end', () => {
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => a - b));
     const mid = all[Math.floor(all.length / 2)]!.id;
     const again: ServerEvent[] = [];
-    const s2 = ioClient(rt.url, { auth: { lastEventId: mid }, transports: ['websocket'], forceNew: true });
+    const s2 = ioClient(rt.url, { ...opts, auth: { lastEventId: mid } });
     s2.on('event', (e: ServerEvent) => again.push(e));
     await new Promise((r) => s2.once('replay.done', r));
     s2.close();

@@ -29,6 +29,7 @@ let rt: Runtime | undefined;
 let dir: string;
 let pool: pg.Pool;
 let socket: Socket<ServerToClientEvents> | undefined;
+let duty: TestClient;
 const schema = `tw_rt_test_${Math.random().toString(36).slice(2, 10)}`;
 const received: ServerEvent[] = [];
 
@@ -76,7 +77,15 @@ demo:
     databaseUrl: `${PG_URL}?schema=${schema}`,
     log: silentLogger(),
   });
-  socket = ioClient(rt.url, { auth: { lastEventId: 0 }, transports: ['websocket'], forceNew: true });
+  // the monitoring API and the socket need a session (the demo dispatch setup has users)
+  duty = new TestClient(rt.url);
+  expect(await duty.login('duty1', PASSWORD)).toBe(200);
+  socket = ioClient(rt.url, {
+    auth: { lastEventId: 0 },
+    transports: ['websocket'],
+    forceNew: true,
+    extraHeaders: { cookie: duty.cookie },
+  });
   socket.on('event', (e) => received.push(e));
 });
 
@@ -94,7 +103,7 @@ describe('runtime on PostgreSQL', () => {
     const alert = await waitFor(
       'a hot-spot alert',
       async () => {
-        const { alerts } = (await (await fetch(`${rt!.url}/api/alerts`)).json()) as { alerts: Alert[] };
+        const { alerts } = (await duty.req('GET', '/api/alerts')).body as { alerts: Alert[] };
         return alerts.find((a) => a.type === 'hotspot') ?? null;
       },
       90_000,
@@ -118,13 +127,11 @@ describe('runtime on PostgreSQL', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
     expect(received.some((e) => e.kind === 'camera.status')).toBe(true);
-    const history = (await (
-      await fetch(`${rt!.url}/api/cameras/tower-01-thermal/status-history`)
-    ).json()) as { changes: unknown[] };
+    const history = (await duty.req('GET', '/api/cameras/tower-01-thermal/status-history')).body as {
+      changes: unknown[];
+    };
     expect(history.changes.length).toBeGreaterThan(0);
     // Dispatch on the same database and schema: confirm the alert into a case.
-    const duty = new TestClient(rt!.url);
-    expect(await duty.login('duty1', PASSWORD)).toBe(200);
     const confirmed = await duty.req('POST', `/api/alerts/${alert.id}/confirm`, {});
     expect(confirmed.status).toBe(201);
     const cases = await pool.query<{ id: string }>(`SELECT id FROM "${schema}".dispatch_cases`);

@@ -6,7 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { REPO_ROOT } from '../../services/runtime.ts';
 import { freePort, waitFor } from './procs.ts';
 
@@ -19,6 +19,37 @@ export interface MainProcess {
   startedAt: number;
   /** Last 20 kB of the process's stdout + stderr. */
   output: () => string;
+}
+
+/** Password of the demo duty user (`duty1`) in every e2e run, unless a test sets its own. */
+export const E2E_DUTY_PASSWORD = 'e2e-duty-Pa55word';
+
+/**
+ * Logs in over the API.
+ * @returns the session's `Cookie` header value (`tw_session=…`)
+ * @throws Error when the login is not answered 200
+ */
+export async function loginCookie(base: string, username: string, password: string): Promise<string> {
+  const r = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (r.status !== 200) throw new Error(`login ${username}: HTTP ${r.status} ${await r.text()}`);
+  return (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+/** GET of a JSON API path with a session cookie. @throws Error on a non-2xx answer */
+export async function getJson<T>(base: string, cookie: string, p: string): Promise<T> {
+  const r = await fetch(`${base}${p}`, { headers: { cookie, accept: 'application/json' } });
+  if (!r.ok) throw new Error(`GET ${p}: HTTP ${r.status} ${await r.text()}`);
+  return (await r.json()) as T;
+}
+
+/** Puts a session cookie (from {@link loginCookie}) into a browser context, as a login in that browser would. */
+export async function useSessionCookie(ctx: BrowserContext, base: string, cookie: string): Promise<void> {
+  const i = cookie.indexOf('=');
+  await ctx.addCookies([{ name: cookie.slice(0, i), value: cookie.slice(i + 1), url: base }]);
 }
 
 /**
@@ -43,6 +74,7 @@ export async function startMainProcess(
     cwd: REPO_ROOT,
     env: {
       ...process.env,
+      TOWERWATCH_PASSWORD_DUTY1: E2E_DUTY_PASSWORD,
       ...extraEnv,
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -131,7 +131,11 @@ export class ConsoleStore {
     this.loggedIn = loggedIn;
     this.casesRequest++;
     this.set({ ...this.state, cases: initialCases });
-    if (reconnect && this.socket !== null) this.connect(this.url);
+    // The alert snapshot failed while logged out (401): load it again with the session, then reconnect.
+    if (reconnect && this.socket !== null) {
+      if (loggedIn && this.state.loadFailed && this.url === undefined) void this.start();
+      else this.connect(this.url);
+    }
     if (loggedIn) void this.loadCases();
   }
 

@@ -35,7 +35,8 @@ function redirectFor(route: Route, s: SessionState): string | null {
       return s.status === 'authenticated' && role !== undefined ? homeFor(role) : null;
     case 'console':
     case 'alert':
-      // Logged out: the read-only wall view of the alert queue (the alert API is public).
+      // The alert API needs a session (camera positions, snapshots, live video).
+      if (s.status === 'anonymous') return pathOf({ name: 'login', next: pathOf(route) });
       return role === 'office' ? '/office' : null;
     case 'board':
       if (s.status === 'anonymous') return pathOf({ name: 'login', next: '/cases' });
@@ -89,7 +90,7 @@ export function App() {
   }, [redirect]);
 
   let page: ReactNode;
-  if (session.status === 'unknown' && route.name !== 'console')
+  if (session.status === 'unknown')
     page = <p className="page muted">{t('common.loading')}</p>;
   else if (redirect !== null) page = null;
   else {

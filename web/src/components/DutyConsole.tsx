@@ -6,7 +6,7 @@ import { AlertCard } from './AlertCard.tsx';
 import { AlertReview } from './AlertReview.tsx';
 import { CameraPanel } from './CameraPanel.tsx';
 
-/** The alert queue (read-only wall view when nobody is logged in; review actions for duty staff). */
+/** The alert queue (logged-in staff; review actions for duty staff). */
 export function DutyConsole({ freshAlertId }: { freshAlertId: string | null }) {
   const { t } = useTranslation();
   const { open, closed } = useAlerts();

@@ -224,6 +224,18 @@ describe('CameraAdminService', () => {
     expect(rt.cams.get('cam-a')!.url).toBe('rtsp://127.0.0.1:18554/a');
   });
 
+  it('accepts its own answer back (auth: null = no credentials) and removes credentials with it', async () => {
+    const { file: _f, version, urlHasCredentials: _u, auth: _a, ...rest } = svc.get('cam-a');
+    const after = await svc.update(actor, 'cam-a', version, CameraInput.parse({ ...rest, auth: null }));
+    expect(after.auth).toBeNull();
+    expect(readFileSync(path.join(dir, 'cameras.yaml'), 'utf8')).not.toContain('s3cret');
+    // …and the answer, sent back unchanged, is accepted again
+    const { file: _f2, version: v2, urlHasCredentials: _u2, ...again } = after;
+    await expect(svc.update(actor, 'cam-a', v2, CameraInput.parse(again))).resolves.toMatchObject({
+      auth: null,
+    });
+  });
+
   it('applies a mask live on the next frame, restarts only for capture changes, starts/stops workers', async () => {
     let v = svc.get('cam-a').version;
     const mask: [number, number][] = [

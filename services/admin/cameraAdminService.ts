@@ -236,6 +236,8 @@ export class CameraAdminService {
    * URL keeps the stored userinfo. @throws ValidationError with the issue paths of the camera.
    */
   private resolveInput(input: CameraInputData, stored: CameraConfig | null): CameraConfig {
+    // `auth: null` (what the API answers for a camera without credentials) means "none": never pass it on.
+    const { auth: _input, ...fields } = input;
     let url = input.url;
     if (stored && USERINFO.test(stored.url) && url === redactUrl(stored.url)) url = stored.url;
     let auth: CameraConfig['auth'];
@@ -255,7 +257,7 @@ export class CameraAdminService {
           'bad_request',
         );
     }
-    return this.validCamera({ ...input, url, ...(auth ? { auth } : {}) });
+    return this.validCamera({ ...fields, url, ...(auth ? { auth } : {}) });
   }
 
   private validCamera(c: unknown): CameraConfig {

@@ -132,7 +132,13 @@ describe('session required (a dispatch domain with users)', () => {
   it('answers 401 to monitoring reads without a session; health stays open', async () => {
     const { base, add } = await setup({ hasSession });
     await add(alert('a1', '2026-01-01T00:00:00.000Z'));
-    for (const p of ['/api/alerts', '/api/alerts/a1', '/api/alerts/a1/snapshot.jpg', '/api/cameras', '/api/map']) {
+    for (const p of [
+      '/api/alerts',
+      '/api/alerts/a1',
+      '/api/alerts/a1/snapshot.jpg',
+      '/api/cameras',
+      '/api/map',
+    ]) {
       const r = await fetch(`${base}${p}`);
       expect(r.status, p).toBe(401);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('unauthorized');

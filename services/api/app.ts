@@ -189,17 +189,23 @@ export function createApp(deps: AppDeps): App {
       if (hasSession) {
         // Engine-level check of the handshake request (no `sid` yet): covers every namespace (`/` events,
         // `/live` video). A refused client gets a connect_error and retries after logging in.
-        io.engine.use((req: IncomingMessage & { _query?: Record<string, string> }, res: ServerResponse, next: (e?: unknown) => void) => {
-          if (req._query?.['sid'] !== undefined) return next();
-          hasSession(req.headers.cookie).then(
-            (ok) => {
-              if (ok) return next();
-              res.writeHead(401, { 'content-type': 'application/json' });
-              res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'log in first' } }));
-            },
-            (e: unknown) => next(e),
-          );
-        });
+        io.engine.use(
+          (
+            req: IncomingMessage & { _query?: Record<string, string> },
+            res: ServerResponse,
+            next: (e?: unknown) => void,
+          ) => {
+            if (req._query?.['sid'] !== undefined) return next();
+            hasSession(req.headers.cookie).then(
+              (ok) => {
+                if (ok) return next();
+                res.writeHead(401, { 'content-type': 'application/json' });
+                res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'log in first' } }));
+              },
+              (e: unknown) => next(e),
+            );
+          },
+        );
       }
       // Live events in id order; replay then live, each event exactly once (see eventFeed.ts).
       const feed = createEventFeed({

@@ -67,8 +67,8 @@ function yamlText(doc: Document): string {
     Seq(_key, node) {
       if (!node.flow) return;
       const own = node.toString.bind(node) as (ctx?: object, ...rest: unknown[]) => string;
-      node.toString = ((ctx?: object, ...rest: unknown[]) =>
-        own(ctx ? { ...ctx, flowCollectionPadding: '' } : ctx, ...rest));
+      node.toString = (ctx?: object, ...rest: unknown[]) =>
+        own(ctx ? { ...ctx, flowCollectionPadding: '' } : ctx, ...rest);
     },
   });
   return doc.toString(YAML_OUTPUT);

@@ -90,8 +90,7 @@ export function App() {
   }, [redirect]);
 
   let page: ReactNode;
-  if (session.status === 'unknown')
-    page = <p className="page muted">{t('common.loading')}</p>;
+  if (session.status === 'unknown') page = <p className="page muted">{t('common.loading')}</p>;
   else if (redirect !== null) page = null;
   else {
     switch (route.name) {

@@ -345,10 +345,12 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
       ]),
     ),
     '',
-    '**Content ceiling**: a keyframe-only path still decodes each sampled keyframe, so on a clip where a ' +
-      'keyframe costs k and an average picture p, with GOP = sampling interval = G pictures, no receiver can be ' +
-      'cheaper than G·p / k times full decode. The last column measures that bound on the clip file itself ' +
-      '(libavcodec, one thread, no RTSP, no pixel conversion): ' +
+    '**Content ceiling (decoding alone)**: a keyframe-only path still decodes each sampled keyframe, so on a ' +
+      'clip where a keyframe costs k and an average picture p, with GOP = sampling interval = G pictures, ' +
+      "decoding alone allows at most G·p / k. The capture ratio adds each path's receive and conversion costs " +
+      "to both sides, so it stays near or below this figure (unless full decode's own extra costs outgrow the " +
+      "keyframe path's). The last column measures it on the clip file itself (libavcodec, one thread, no RTSP, " +
+      'no pixel conversion): ' +
       ceilings
         .map((c) => `${c.clip} ${fmt(c.allSPerMin, 2)} / ${fmt(c.keySPerMin, 2)} CPU-s per minute of video`)
         .join('; ') +

@@ -30,6 +30,32 @@ afterAll(async () => {
   for (const s of servers) s.close();
 });
 
+/** Starts a keyframe-sampled thermal camera with `rtspClient: auto`, a 3 s stall timeout and a short backoff. */
+function startAutoWorker(id: string, url: string, log: pino.Logger, backoffCapMs: number): CameraWorker {
+  const w = new CameraWorker(
+    CameraConfig.parse({
+      id,
+      name: id,
+      url,
+      channel: 'thermal',
+      detectors: ['hotspot'],
+      decodeMode: 'keyframes',
+      rtspClient: 'auto',
+      stallTimeoutS: 3,
+    }),
+    {
+      clock: systemClock,
+      log,
+      onFrame: () => undefined,
+      onStatus: () => undefined,
+      backoff: { baseMs: 200, capMs: backoffCapMs },
+    },
+  );
+  workers.push(w);
+  w.start();
+  return w;
+}
+
 /** A minimal RTSP camera: Digest on DESCRIBE, an MJPEG-only SDP; records the requests it got. */
 async function mjpegCamera(): Promise<{ port: number; requests: string[] }> {
   const requests: string[] = [];
@@ -159,27 +185,12 @@ describe('built-in RTSP client', () => {
     });
     const proxy = await cseqQuirkProxy(Number(new URL(demo.urls['quirk']!).port));
     const lines: string[] = [];
-    const w = new CameraWorker(
-      CameraConfig.parse({
-        id: 'cseq-quirk',
-        name: 'cseq-quirk',
-        url: `rtsp://127.0.0.1:${proxy.port}/quirk`,
-        channel: 'thermal',
-        detectors: ['hotspot'],
-        decodeMode: 'keyframes',
-        rtspClient: 'auto',
-        stallTimeoutS: 3,
-      }),
-      {
-        clock: systemClock,
-        log: pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) }),
-        onFrame: () => undefined,
-        onStatus: () => undefined,
-        backoff: { baseMs: 200, capMs: 1000 },
-      },
+    const w = startAutoWorker(
+      'cseq-quirk',
+      `rtsp://127.0.0.1:${proxy.port}/quirk`,
+      pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) }),
+      1000,
     );
-    workers.push(w);
-    w.start();
     // The built-in client matches replies by CSeq: it never sees its answers and gives up (twice)…
     await waitFor('the ffmpeg receiver', () => w.status.receiver === 'ffmpeg', 40_000, 100);
     expect(w.status.restarts).toBeGreaterThanOrEqual(2);
@@ -198,27 +209,7 @@ describe('built-in RTSP client', () => {
     const port = await freePort();
     /** The receivers seen (each attempt's stays set through the backoff wait after it, ≥ 200 ms). */
     const receivers = new Set<string | null>();
-    const w = new CameraWorker(
-      CameraConfig.parse({
-        id: 'server-down',
-        name: 'server-down',
-        url: `rtsp://127.0.0.1:${port}/late`,
-        channel: 'thermal',
-        detectors: ['hotspot'],
-        decodeMode: 'keyframes',
-        rtspClient: 'auto',
-        stallTimeoutS: 3,
-      }),
-      {
-        clock: systemClock,
-        log: pino({ level: 'silent' }),
-        onFrame: () => undefined,
-        onStatus: () => undefined,
-        backoff: { baseMs: 200, capMs: 500 },
-      },
-    );
-    workers.push(w);
-    w.start();
+    const w = startAutoWorker('server-down', `rtsp://127.0.0.1:${port}/late`, pino({ level: 'silent' }), 500);
     // Refused several times (more than AUTO_FFMPEG_AFTER_BUILTIN_FAILURES), always with the built-in client.
     await waitFor(
       'refused attempts',

@@ -144,6 +144,19 @@ export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
+/**
+ * This process's resident memory split as the kernel counts it (`/proc/self/status`, MiB): `anon` (heap,
+ * malloc arenas, thread stacks — where a leak shows), `file` (mapped files such as shared libraries, which
+ * grow as code paths are first touched and then stay) and `shmem` (shared memory, e.g. SQLite's WAL index).
+ * Zeros where the fields are missing (non-Linux).
+ */
+export function rssSplit(): { anon: number; file: number; shmem: number } {
+  const text = readFileSync('/proc/self/status', 'utf8');
+  const kb = (field: string): number =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return { anon: kb('RssAnon') / 1024, file: kb('RssFile') / 1024, shmem: kb('RssShmem') / 1024 };
+}
+
 /** Total and idle jiffies of the whole machine (/proc/stat `cpu` line). */
 export function machineCpu(): { total: number; idle: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';

@@ -14,6 +14,7 @@ import {
   modelNeed,
   openFds,
   realClip,
+  rssSplit,
   sleep,
   syntheticClip,
   table,
@@ -21,6 +22,10 @@ import {
   type BenchOptions,
   type StepResult,
 } from './common.ts';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { withDetect } from './capacity.ts';
 import { captureFfmpegs, runFleet, type FleetGroup, type FleetResult } from './fleet.ts';
 
@@ -34,6 +39,24 @@ export interface SoakData {
   rssSlopeMiBPerH: number;
   heapStartMiB: number;
   heapEndMiB: number;
+  /** Node RSS split (see `rssSplit`): anonymous memory early → late and its slope after warm-up (MiB, MiB/h). */
+  rssAnonStartMiB: number;
+  rssAnonEndMiB: number;
+  rssAnonSlopeMiBPerH: number;
+  /** The same slope over the last third only: near 0 when the growth levels off (a warm-up), ≈ the slope above when it is linear (a leak). */
+  rssAnonLateSlopeMiBPerH: number;
+  /** Main-thread `external` memory (Buffers and other memory V8 objects hold outside the heap) early → late, MiB. */
+  externalStartMiB: number;
+  externalEndMiB: number;
+  /** File-backed RSS (shared libraries, mapped files) early → late, MiB. */
+  rssFileStartMiB: number;
+  rssFileEndMiB: number;
+  /** Live V8 heap of the main thread right after a full GC (every 60 s), early → late and slope (MiB, MiB/h). */
+  liveHeapStartMiB: number;
+  liveHeapEndMiB: number;
+  liveHeapSlopeMiBPerH: number;
+  /** Heap snapshots written (`--heap-snapshots DIR`): at 30 % of the run and 20 s before its end (sampling stops). */
+  heapSnapshots: string[];
   fdsStart: number;
   fdsEnd: number;
   ffmpegRssStartMiB: number;
@@ -47,8 +70,13 @@ export interface SoakData {
   leftoverFfmpeg: number;
 }
 
-/** `--soak-minutes M` and `--soak-cameras N` from argv (defaults: 1 min, 20 cameras; quick: 20 s, 2). */
-function soakArgs(o: BenchOptions): { minutes: number; cameras: number } {
+/**
+ * `--soak-minutes M`, `--soak-cameras N` (defaults: 1 min, 20 cameras; quick: 20 s, 2) and `--heap-snapshots DIR`
+ * from argv.
+ */
+function soakArgs(o: BenchOptions): { minutes: number; cameras: number; snapshotDir: string | null } {
+  const j = process.argv.indexOf('--heap-snapshots');
+  const snapshotDir = j >= 0 ? (process.argv[j + 1] ?? null) : null;
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
     const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
@@ -57,6 +85,7 @@ function soakArgs(o: BenchOptions): { minutes: number; cameras: number } {
   return {
     minutes: arg('--soak-minutes') ?? (o.quick ? 20 / 60 : 1),
     cameras: Math.round(arg('--soak-cameras') ?? (o.quick ? 2 : 20)),
+    snapshotDir,
   };
 }
 
@@ -76,7 +105,11 @@ export function slope(points: readonly (readonly [number, number])[]): number {
 }
 
 export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> {
-  const { minutes, cameras } = soakArgs(o);
+  const { minutes, cameras, snapshotDir } = soakArgs(o);
+  // A full GC on demand without starting Node with --expose-gc: the flag set at run time exposes `gc` to new
+  // contexts (V8's documented flag; Node's own test suite uses the same pattern).
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
   const groups: FleetGroup[] = [
     {
       clip: o.quick ? syntheticClip(30) : realClip(90),
@@ -85,19 +118,56 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
     },
     { clip: thermalClip(o.quick ? 30 : 90), detectors: ['hotspot'], frameNeeds: [modelNeed('hotspot')] },
   ];
-  const samples: { t: number; rss: number; heap: number; fds: number; ffmpeg: number; ffmpegRss: number }[] =
-    [];
+  const samples: {
+    t: number;
+    rss: number;
+    anon: number;
+    file: number;
+    heap: number;
+    external: number;
+    fds: number;
+    ffmpeg: number;
+    ffmpegRss: number;
+  }[] = [];
+  const live: { t: number; heap: number }[] = [];
+  const heapSnapshots: string[] = [];
+  if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
+  const snapshot = (name: string) => {
+    const file = path.join(snapshotDir ?? '.', `soak-${name}.heapsnapshot`);
+    log(o, `soak: heap snapshot ${file}`);
+    heapSnapshots.push(v8.writeHeapSnapshot(file));
+  };
   const t0 = Date.now();
   let lastSample = 0;
+  let lastGc = 0;
   const sample = () => {
-    if (Date.now() - lastSample < 5000) return;
-    lastSample = Date.now();
+    const now = Date.now();
+    const t = (now - t0) / 1000;
+    // The early heap snapshot is taken at 30 % of the run, before the RSS slope's window (last two thirds) opens:
+    // writing a snapshot allocates and can raise RSS once, which must not read as a slope. It blocks the event
+    // loop for a few seconds (frames arriving then are dropped and counted).
+    if (snapshotDir && heapSnapshots.length === 0 && t >= minutes * 60 * 0.3) snapshot('early');
+    // The late one 20 s before the window ends, with every camera still running; sampling stops there so its
+    // allocation is not in the RSS figures.
+    if (heapSnapshots.length === 1 && t >= minutes * 60 - 20) snapshot('late');
+    if (heapSnapshots.length === 2) return;
+    if (now - lastGc >= 60_000) {
+      lastGc = now;
+      gc();
+      live.push({ t, heap: process.memoryUsage().heapUsed / 2 ** 20 });
+    }
+    if (now - lastSample < 5000) return;
+    lastSample = now;
     const ff = captureFfmpegs();
     const mem = process.memoryUsage();
+    const split = rssSplit();
     samples.push({
-      t: (Date.now() - t0) / 1000,
+      t,
       rss: mem.rss / 2 ** 20,
+      anon: split.anon,
+      file: split.file,
       heap: mem.heapUsed / 2 ** 20,
+      external: mem.external / 2 ** 20,
       fds: openFds(),
       ffmpeg: ff.length,
       ffmpegRss: ff.reduce((a, p) => a + p.rssKb, 0) / 1024,
@@ -144,6 +214,8 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
   const early = running.slice(0, third);
   const late = running.slice(-third);
   const settled = running.slice(third);
+  const liveRunning = live.filter((s) => s.t >= r.startupS + 1);
+  const liveThird = Math.max(1, Math.floor(liveRunning.length / 3));
   const data: SoakData = {
     cameras,
     minutes,
@@ -153,6 +225,18 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
     rssSlopeMiBPerH: slope(settled.map((s) => [s.t / 3600, s.rss])),
     heapStartMiB: mean(early.map((s) => s.heap)),
     heapEndMiB: mean(late.map((s) => s.heap)),
+    rssAnonStartMiB: mean(early.map((s) => s.anon)),
+    rssAnonEndMiB: mean(late.map((s) => s.anon)),
+    rssAnonSlopeMiBPerH: slope(settled.map((s) => [s.t / 3600, s.anon])),
+    rssAnonLateSlopeMiBPerH: slope(late.map((s) => [s.t / 3600, s.anon])),
+    externalStartMiB: mean(early.map((s) => s.external)),
+    externalEndMiB: mean(late.map((s) => s.external)),
+    rssFileStartMiB: mean(early.map((s) => s.file)),
+    rssFileEndMiB: mean(late.map((s) => s.file)),
+    liveHeapStartMiB: mean(liveRunning.slice(0, liveThird).map((s) => s.heap)),
+    liveHeapEndMiB: mean(liveRunning.slice(-liveThird).map((s) => s.heap)),
+    liveHeapSlopeMiBPerH: slope(liveRunning.slice(liveThird).map((s) => [s.t / 3600, s.heap])),
+    heapSnapshots,
     fdsStart: Math.round(mean(early.map((s) => s.fds))),
     fdsEnd: Math.round(mean(late.map((s) => s.fds))),
     ffmpegRssStartMiB: mean(early.map((s) => s.ffmpegRss)),
@@ -169,7 +253,11 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
     o,
     `soak: RSS ${fmt(data.rssStartMiB)} → ${fmt(data.rssEndMiB)} MiB (${fmt(data.rssSlopeMiBPerH)} MiB/h after ` +
       `warm-up), heap ${fmt(data.heapStartMiB)} → ${fmt(data.heapEndMiB)} MiB, fds ${data.fdsStart} → ${data.fdsEnd}, ` +
-      `frames ${data.framesSampled} = ${data.framesAnalysed} + ${data.framesDropped}`,
+      `frames ${data.framesSampled} = ${data.framesAnalysed} + ${data.framesDropped}; RSS anon ` +
+      `${fmt(data.rssAnonStartMiB)} → ${fmt(data.rssAnonEndMiB)} (${fmt(data.rssAnonSlopeMiBPerH)} MiB/h; last third ` +
+      `${fmt(data.rssAnonLateSlopeMiBPerH)}), external ${fmt(data.externalStartMiB)} → ${fmt(data.externalEndMiB)}, file ` +
+      `${fmt(data.rssFileStartMiB)} → ${fmt(data.rssFileEndMiB)}; live heap after GC ${fmt(data.liveHeapStartMiB)} → ` +
+      `${fmt(data.liveHeapEndMiB)} MiB (${fmt(data.liveHeapSlopeMiBPerH)} MiB/h)`,
   );
   const balanced = data.framesAnalysed + data.framesDropped === data.framesSampled;
   const md = [
@@ -209,6 +297,35 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
           `${data.framesSampled} ${balanced ? '=' : '≠'} ${data.framesAnalysed} + ${data.framesDropped}`,
           data.alertEvents,
           data.leftoverFfmpeg,
+        ],
+      ],
+    ),
+    '',
+    "Where the Node RSS goes: the kernel's split of this process's RSS (`/proc/self/status`: anonymous memory — " +
+      'V8 heaps of the main thread and the detector worker threads, malloc arenas, onnxruntime buffers, thread ' +
+      "stacks — vs file-backed pages such as shared libraries), and the main thread's live V8 heap measured " +
+      'right after a full GC once a minute (the plain heap figure above includes garbage not yet collected).' +
+      (data.heapSnapshots.length
+        ? ` Heap snapshots: ${data.heapSnapshots.map((f) => `\`${f}\``).join(', ')}.`
+        : ''),
+    '',
+    table(
+      [
+        'RSS anon early → late MiB',
+        'RSS anon slope MiB/h (last two thirds / last third)',
+        'RSS file early → late MiB',
+        'live heap after GC early → late MiB',
+        'live heap slope MiB/h',
+        'main-thread external (Buffers) early → late MiB',
+      ],
+      [
+        [
+          `${fmt(data.rssAnonStartMiB)} → ${fmt(data.rssAnonEndMiB)}`,
+          `${fmt(data.rssAnonSlopeMiBPerH)} / ${fmt(data.rssAnonLateSlopeMiBPerH)}`,
+          `${fmt(data.rssFileStartMiB)} → ${fmt(data.rssFileEndMiB)}`,
+          `${fmt(data.liveHeapStartMiB)} → ${fmt(data.liveHeapEndMiB)}`,
+          fmt(data.liveHeapSlopeMiBPerH),
+          `${fmt(data.externalStartMiB)} → ${fmt(data.externalEndMiB)}`,
         ],
       ],
     ),

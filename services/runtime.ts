@@ -141,9 +141,11 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     const detectors = new Map<DetectionType, Detector>();
     const workersN = opts.detectWorkers ?? os.availableParallelism();
     let models: Detector[] = [];
+    let detectorPool: DetectorPool | null = null;
     if (needed.size > 0 && workersN > 0) {
       // Inference off the main thread: one worker per core, each with one warmed-up session per model.
       const pool = await DetectorPool.start({ modelsDir, types: needed, workers: workersN, log });
+      detectorPool = pool;
       cleanups.push(() => pool.close());
       models = pool.detectors;
       log.info({ workers: workersN }, 'detection worker pool started');
@@ -218,6 +220,16 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       help: 'Frames sampled',
       labelNames: ['camera'],
       registers: [registry],
+    });
+    new Gauge({
+      name: 'towerwatch_detect_worker_heap_used_bytes',
+      help: 'Used V8 heap of each detection worker thread (not in nodejs_heap_size_used_bytes, which is the main thread)',
+      labelNames: ['worker'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        detectorPool?.workerHeapBytes.forEach((b, i) => this.set({ worker: String(i) }, b));
+      },
     });
     const statusGauge = new Gauge({
       name: 'towerwatch_camera_online',

@@ -3,7 +3,8 @@
  * `v8.writeHeapSnapshot` or Chrome DevTools) and prints the object groups whose live count and self size grew
  * the most: what a slow heap growth consists of.
  *
- * Usage: `tsx scripts/bench/heapDiff.ts EARLY.heapsnapshot LATE.heapsnapshot [--top N]`.
+ * Usage: `tsx scripts/bench/heapDiff.ts EARLY.heapsnapshot LATE.heapsnapshot [--top N]`; it also prints what holds
+ * the objects allocated between the two snapshots (`newObjectRetainers`).
  *
  * Groups are V8's own node type plus name (the constructor name for objects, the function name for closures,
  * "(string)" for strings, and so on), as DevTools' "Summary" view groups them. The snapshot format
@@ -12,10 +13,27 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
+/** The parts of V8's heap-snapshot JSON read here. */
+export interface Snapshot {
+  snapshot: {
+    meta: {
+      node_fields: string[];
+      node_types: [string[], ...unknown[]];
+      edge_fields: string[];
+      edge_types: [string[], ...unknown[]];
+    };
+  };
   nodes: number[];
+  edges: number[];
   strings: string[];
+}
+
+/** `type:name` for objects, closures, arrays and native nodes; `(type)` for the rest (strings, numbers, code). */
+function groupKey(s: Snapshot, node: number): string {
+  const f = s.snapshot.meta.node_fields;
+  const type = s.snapshot.meta.node_types[0][s.nodes[node + f.indexOf('type')]!] ?? '?';
+  const byName = type === 'object' || type === 'closure' || type === 'native' || type === 'array';
+  return byName ? `${type}:${s.strings[s.nodes[node + f.indexOf('name')]!] ?? '?'}` : `(${type})`;
 }
 
 /** One group of a snapshot: live objects and their summed self size (bytes). */
@@ -28,15 +46,10 @@ export interface HeapGroup {
 export function groupHeap(s: Snapshot): Map<string, HeapGroup> {
   const f = s.snapshot.meta.node_fields;
   const width = f.length;
-  const typeAt = f.indexOf('type');
-  const nameAt = f.indexOf('name');
   const sizeAt = f.indexOf('self_size');
-  const types = s.snapshot.meta.node_types[0];
   const out = new Map<string, HeapGroup>();
   for (let i = 0; i + width <= s.nodes.length; i += width) {
-    const type = types[s.nodes[i + typeAt]!] ?? '?';
-    const byName = type === 'object' || type === 'closure' || type === 'native' || type === 'array';
-    const key = byName ? `${type}:${s.strings[s.nodes[i + nameAt]!] ?? '?'}` : `(${type})`;
+    const key = groupKey(s, i);
     const g = out.get(key) ?? { count: 0, bytes: 0 };
     g.count += 1;
     g.bytes += s.nodes[i + sizeAt]!;
@@ -60,6 +73,39 @@ export function diffHeap(
     .sort((x, y) => y.bytes - x.bytes);
 }
 
+/**
+ * What holds the objects that are new in `late` (their V8 node id is not in `early`; ids are stable within one
+ * process): counts of `new object's group <- holder's group .edge name`, over every strong edge into a new
+ * object, largest first. A growing Map shows as its keys and values held by `(hidden)`/`array` tables; a
+ * growing array as `object:Array .[element]`.
+ */
+export function newObjectRetainers(early: Snapshot, late: Snapshot): { key: string; count: number }[] {
+  const idsBefore = new Set<number>();
+  const ef = early.snapshot.meta.node_fields;
+  for (let i = ef.indexOf('id'); i < early.nodes.length; i += ef.length) idsBefore.add(early.nodes[i]!);
+  const f = late.snapshot.meta.node_fields;
+  const e = late.snapshot.meta.edge_fields;
+  const edgeTypes = late.snapshot.meta.edge_types[0];
+  const [idAt, countAt] = [f.indexOf('id'), f.indexOf('edge_count')];
+  const [typeAt, nameAt, toAt] = [e.indexOf('type'), e.indexOf('name_or_index'), e.indexOf('to_node')];
+  const isNew = (node: number) => !idsBefore.has(late.nodes[node + idAt]!);
+  const counts = new Map<string, number>();
+  let edge = 0;
+  for (let node = 0; node < late.nodes.length; node += f.length) {
+    const n = late.nodes[node + countAt]!;
+    for (let k = 0; k < n; k++, edge += e.length) {
+      const to = late.edges[edge + toAt]!;
+      const type = edgeTypes[late.edges[edge + typeAt]!] ?? '?';
+      if (type === 'weak' || !isNew(to)) continue;
+      const raw = late.edges[edge + nameAt]!;
+      const name = type === 'element' || type === 'hidden' ? `[${type}]` : (late.strings[raw] ?? String(raw));
+      const key = `${groupKey(late, to)} <- ${groupKey(late, node)}${isNew(node) ? ' (new)' : ''} .${name}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return [...counts].map(([key, count]) => ({ key, count })).sort((x, y) => y.count - x.count);
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const t = args.indexOf('--top');
@@ -71,12 +117,16 @@ function main(): void {
     );
     process.exit(2);
   }
-  const [a, b] = files.map((f) => groupHeap(JSON.parse(readFileSync(f, 'utf8')) as Snapshot));
+  const [early, late] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Snapshot);
+  const [a, b] = [groupHeap(early!), groupHeap(late!)];
   const total = (m: Map<string, HeapGroup>) => [...m.values()].reduce((s, g) => s + g.bytes, 0) / 2 ** 20;
-  process.stdout.write(`live heap ${total(a!).toFixed(2)} → ${total(b!).toFixed(2)} MiB\n`);
+  process.stdout.write(`self sizes ${total(a).toFixed(2)} → ${total(b).toFixed(2)} MiB\n`);
   process.stdout.write('Δ KiB\tΔ count\tcount (late)\tgroup\n');
-  for (const r of diffHeap(a!, b!).slice(0, top))
+  for (const r of diffHeap(a, b).slice(0, top))
     process.stdout.write(`${(r.bytes / 1024).toFixed(1)}\t${r.count}\t${r.lateCount}\t${r.key}\n`);
+  process.stdout.write('\nnew objects by holder (count\tnew object <- holder .edge)\n');
+  for (const r of newObjectRetainers(early!, late!).slice(0, top))
+    process.stdout.write(`${r.count}\t${r.key}\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

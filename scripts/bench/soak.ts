@@ -26,6 +26,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type { DetectorPool } from '../../services/detect/detectorPool.ts';
 import { withDetect } from './capacity.ts';
 import { captureFfmpegs, runFleet, type FleetGroup, type FleetResult } from './fleet.ts';
 
@@ -48,6 +49,9 @@ export interface SoakData {
   /** Main-thread `external` memory (Buffers and other memory V8 objects hold outside the heap) early → late, MiB. */
   externalStartMiB: number;
   externalEndMiB: number;
+  /** Summed used V8 heap of the detection worker threads early → late, MiB (their latest replies). */
+  workerHeapStartMiB: number;
+  workerHeapEndMiB: number;
   /** File-backed RSS (shared libraries, mapped files) early → late, MiB. */
   rssFileStartMiB: number;
   rssFileEndMiB: number;
@@ -125,6 +129,7 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
     file: number;
     heap: number;
     external: number;
+    workerHeap: number;
     fds: number;
     ffmpeg: number;
     ffmpegRss: number;
@@ -137,6 +142,7 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
     log(o, `soak: heap snapshot ${file}`);
     heapSnapshots.push(v8.writeHeapSnapshot(file));
   };
+  let pool: DetectorPool | undefined;
   const t0 = Date.now();
   let lastSample = 0;
   let lastGc = 0;
@@ -168,6 +174,7 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
       file: split.file,
       heap: mem.heapUsed / 2 ** 20,
       external: mem.external / 2 ** 20,
+      workerHeap: (pool?.workerHeapBytes ?? []).reduce((a, b) => a + b, 0) / 2 ** 20,
       fds: openFds(),
       ffmpeg: ff.length,
       ffmpegRss: ff.reduce((a, p) => a + p.rssKb, 0) / 1024,
@@ -178,6 +185,7 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
     o,
     'pool',
     async (d) => {
+      pool = d.pool;
       const res = await runFleet(
         {
           clip: groups[0]!.clip,
@@ -231,6 +239,8 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
     rssAnonLateSlopeMiBPerH: slope(late.map((s) => [s.t / 3600, s.anon])),
     externalStartMiB: mean(early.map((s) => s.external)),
     externalEndMiB: mean(late.map((s) => s.external)),
+    workerHeapStartMiB: mean(early.map((s) => s.workerHeap)),
+    workerHeapEndMiB: mean(late.map((s) => s.workerHeap)),
     rssFileStartMiB: mean(early.map((s) => s.file)),
     rssFileEndMiB: mean(late.map((s) => s.file)),
     liveHeapStartMiB: mean(liveRunning.slice(0, liveThird).map((s) => s.heap)),
@@ -317,6 +327,7 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
         'live heap after GC early → late MiB',
         'live heap slope MiB/h',
         'main-thread external (Buffers) early → late MiB',
+        'detection worker heaps early → late MiB',
       ],
       [
         [
@@ -326,6 +337,7 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
           `${fmt(data.liveHeapStartMiB)} → ${fmt(data.liveHeapEndMiB)}`,
           fmt(data.liveHeapSlopeMiBPerH),
           `${fmt(data.externalStartMiB)} → ${fmt(data.externalEndMiB)}`,
+          `${fmt(data.workerHeapStartMiB)} → ${fmt(data.workerHeapEndMiB)}`,
         ],
       ],
     ),

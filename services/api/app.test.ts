@@ -89,6 +89,16 @@ describe('createApp HTTP', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('bad_query');
     expect((await fetch(`${base}/api/alerts?bogus=1`)).status).toBe(400);
+    // A parameter given twice names itself (it used to read "expected number, received NaN").
+    const twice = await fetch(`${base}/api/alerts?limit=1&limit=2`);
+    expect(twice.status).toBe(400);
+    const err = ((await twice.json()) as { error: { details: { path: string[]; message: string }[] } }).error;
+    expect(err.details).toEqual([
+      expect.objectContaining({
+        path: ['limit'],
+        message: expect.stringContaining('given 2 times') as string,
+      }),
+    ]);
   });
 
   it('serves snapshots and 404s unknown alerts and endpoints as JSON', async () => {

@@ -5,6 +5,7 @@
  * keeps the main thread (sockets, capture pipes, alert logic) free and lets several cores infer at once.
  */
 import os from 'node:os';
+import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadManifestModels, type OnnxModel } from './onnxModel.ts';
 import { threadCpuSeconds, type PoolReply, type PoolRequest, type PoolWorkerInit } from './detectorPool.ts';
@@ -57,7 +58,13 @@ port.on('message', (req: PoolRequest) => {
   model
     .detect({ width: req.frame.width, height: req.frame.height, data }, req.opts)
     .then(
-      (result): PoolReply => ({ kind: 'result', id: req.id, result, threadCpuS: threadCpuSeconds() }),
+      (result): PoolReply => ({
+        kind: 'result',
+        id: req.id,
+        result,
+        threadCpuS: threadCpuSeconds(),
+        heapUsedBytes: v8.getHeapStatistics().used_heap_size,
+      }),
       (e: unknown): PoolReply => ({
         kind: 'result',
         id: req.id,

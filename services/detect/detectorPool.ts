@@ -67,6 +67,8 @@ export type PoolReply =
       error?: string;
       /** CPU time of the worker thread so far, s (NaN off Linux): lets benches split CPU per stage. */
       threadCpuS: number;
+      /** The worker isolate's used V8 heap after this request, bytes (`v8.getHeapStatistics().used_heap_size`). */
+      heapUsedBytes?: number;
     };
 
 /**
@@ -107,6 +109,8 @@ interface Slot {
   worker: Worker;
   /** Thread CPU reported with the latest reply, s. */
   cpuS: number;
+  /** Latest reported V8 heap of the worker isolate, bytes (0 until its first reply). */
+  heapBytes: number;
   pending: Map<number, { resolve: (r: DetectorResult) => void; reject: (e: Error) => void }>;
   alive: boolean;
 }
@@ -203,17 +207,27 @@ export class DetectorPool {
     return this.deadCpuS + this.slots.reduce((a, s) => a + s.cpuS, 0);
   }
 
+  /**
+   * Used V8 heap of each live worker isolate, bytes, as of its latest reply (0 before the first one). The main
+   * thread's `process.memoryUsage().heapUsed` does not include these; onnxruntime's native buffers are in
+   * neither (only in the process RSS).
+   */
+  get workerHeapBytes(): number[] {
+    return this.slots.map((s) => s.heapBytes);
+  }
+
   /** Requests pending per worker (for metrics and tests). */
   get load(): number[] {
     return this.slots.map((s) => s.pending.size);
   }
 
   private adopt(worker: Worker): void {
-    const slot: Slot = { worker, pending: new Map(), alive: true, cpuS: 0 };
+    const slot: Slot = { worker, pending: new Map(), alive: true, cpuS: 0, heapBytes: 0 };
     this.slots.push(slot);
     worker.on('message', (m: PoolReply) => {
       if (m.kind !== 'result') return;
       if (Number.isFinite(m.threadCpuS)) slot.cpuS = m.threadCpuS;
+      if (m.heapUsedBytes !== undefined) slot.heapBytes = m.heapUsedBytes;
       const p = slot.pending.get(m.id);
       if (!p) return;
       slot.pending.delete(m.id);

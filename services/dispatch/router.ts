@@ -9,6 +9,7 @@
  * (echoed; generated when absent) is recorded in every audit row.
  */
 import { bodyErrorAnswer } from '../api/bodyErrors.ts';
+import { repeatedQueryParams } from '../api/query.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { randomUUID } from 'node:crypto';
@@ -99,6 +100,8 @@ export async function socketRoomsFromCookie(
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const repeated = what === 'query' ? repeatedQueryParams(value) : [];
+  if (repeated.length) throw new ValidationError('invalid query', repeated, 'bad_query');
   const r = schema.safeParse(value ?? {});
   if (!r.success)
     throw new ValidationError(

@@ -92,6 +92,9 @@ describe('DetectorPool', () => {
     expect(pool.load.every((n) => n > 0)).toBe(true);
     const results = await Promise.all(runs);
     expect(new Set(results.map((r) => JSON.stringify(r.detections))).size).toBe(1);
+    // Each worker reported its own isolate's heap with its replies (a live isolate holds at least a few MB).
+    expect(pool.workerHeapBytes).toHaveLength(2);
+    for (const b of pool.workerHeapBytes) expect(b).toBeGreaterThan(1e6);
   });
 
   it('replaces a worker that dies and keeps answering', async () => {

@@ -258,6 +258,10 @@ describe('dispatch API', () => {
     const list = await other.req('GET', '/api/cases');
     expect(list.status).toBe(200);
     expect((list.body.cases as { id: string }[]).map((x) => x.id)).not.toContain(c.id);
+    // A repeated query parameter is a 400 that names it, not a NaN from the number coercion.
+    const twice = await other.req('GET', '/api/cases?limit=1&limit=2');
+    expect(twice.status).toBe(400);
+    expect(JSON.stringify(twice.body)).toContain('query parameter \"limit\" was given 2 times');
     const rep = await other.req('GET', `/api/reports/cases?from=${from}&to=${to}&groupBy=department`);
     expect(rep.status).toBe(200);
     expect((rep.body.rows as { key: string }[]).every((row) => row.key === 'so-hexi')).toBe(true);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createApp } from './api/app.ts';
 import { createCameraAdmin } from './admin/index.ts';
 import type { SampledFrame } from './capture/cameraWorker.ts';
@@ -221,6 +221,58 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       labelNames: ['camera'],
       registers: [registry],
     });
+    // Frame accounting per camera from the DetectLoop's own counters (sampled = analysed + dropped + in flight).
+    for (const [name, help, field] of [
+      ['towerwatch_frames_analysed_total', 'Frames analysed by the detectors', 'framesAnalysed'],
+      [
+        'towerwatch_frames_dropped_total',
+        'Frames dropped because the camera had a newer frame waiting',
+        'framesDropped',
+      ],
+    ] as const)
+      new Counter({
+        name,
+        help,
+        labelNames: ['camera'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const id of cameraById.keys()) this.inc({ camera: id }, detectLoop.counts(id)[field]);
+        },
+      });
+    const alertsOpened = new Counter({
+      name: 'towerwatch_alerts_opened_total',
+      help: 'Alerts opened (confirmed detections), per camera and detection type',
+      labelNames: ['camera', 'type'],
+      registers: [registry],
+    });
+    // Model run time where the model runs (preprocessing, every tile, postprocessing): Frigate's "inference speed".
+    const inferenceSeconds = new Histogram({
+      name: 'towerwatch_inference_seconds',
+      help: 'Model run time per frame, s (in the detection worker: preprocessing, all tiles, postprocessing)',
+      labelNames: ['model'],
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+      registers: [registry],
+    });
+    // One wrapper per model, not per type: the DetectLoop runs a model serving several types once per frame
+    // (it groups types by Detector identity).
+    const timed = new Map<Detector, Detector>();
+    for (const [type, m] of detectors) {
+      let w = timed.get(m);
+      if (!w)
+        timed.set(
+          m,
+          (w = {
+            spec: m.spec,
+            detect: async (frame, o) => {
+              const r = await m.detect(frame, o);
+              inferenceSeconds.observe({ model: m.spec.name }, r.ms / 1000);
+              return r;
+            },
+          }),
+        );
+      detectors.set(type, w);
+    }
     new Gauge({
       name: 'towerwatch_detect_worker_heap_used_bytes',
       help: 'Used V8 heap of each detection worker thread (not in nodejs_heap_size_used_bytes, which is the main thread)',
@@ -283,7 +335,10 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       evidence,
       clock,
       log,
-      publish: (e) => publish(e),
+      publish: (e) => {
+        if (e.kind === 'alert.opened') alertsOpened.inc({ camera: e.alert.cameraId, type: e.alert.type });
+        publish(e);
+      },
       alerting: config.alerting,
       cameraName: (id) => cameraById.get(id)?.name ?? id,
       cameraGeo: (id, presetId) => {

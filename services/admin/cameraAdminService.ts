@@ -12,7 +12,7 @@
  */
 import type { SampledFrame } from '../capture/cameraWorker.ts';
 import { shownSize, type RgbImage } from '../capture/ppmStream.ts';
-import type { StreamProbe } from '../capture/probe.ts';
+import { PROBE_IO_TIMEOUT_MS, type StreamProbe } from '../capture/probe.ts';
 import { PtzError, type PtzController } from '../capture/ptz.ts';
 import { resolveCameraUrl } from '../capture/cameraUrl.ts';
 import { type ConfigRepository, type StoredCamera } from '../config/configRepository.ts';
@@ -181,9 +181,6 @@ export class NoPtzError extends DispatchError {
     super(409, 'no_ptz', `camera ${cameraId} has no onvif endpoint: it cannot move to a preset`);
   }
 }
-
-/** ffprobe's socket I/O timeout (`-timeout`, `capture/probe.ts` buildProbeArgs default), ms. */
-const PROBE_IO_TIMEOUT_MS = 5000;
 
 /**
  * Classifies an ffprobe failure for the connection test (pure). `timedOut`: our own overall timeout killed

@@ -16,7 +16,7 @@ import { resolveCameraUrl } from './cameraUrl.ts';
 import { buildCaptureArgs, captureFrameSize, type DecodeMode, type FrameNeed } from './ffmpegArgs.ts';
 import { isFlatFrame, updateBadRatio } from './frameQuality.ts';
 import { Patrol } from './patrol.ts';
-import { chooseDecodeMode, probeStream, type StreamProbe } from './probe.ts';
+import { chooseDecodeMode, explainProbeFailure, probeStream, type StreamProbe } from './probe.ts';
 import type { PtzController } from './ptz.ts';
 import { PpmStreamParser, type RgbImage } from './ppmStream.ts';
 import { spawnSupervised, stopChild } from './processes.ts';
@@ -216,6 +216,7 @@ export class CameraWorker {
         this.state.decodeMode === null
           ? Math.max(5, Math.ceil((2 * this.camera.sampleIntervalMs) / 1000) + 2)
           : 2;
+      const probeStart = this.deps.clock.now();
       try {
         const p = await probe(url, durationS, this.camera.stallTimeoutS * 1000 + 15_000);
         if (gen !== this.generation || this.stopped) return;
@@ -245,7 +246,7 @@ export class CameraWorker {
         const msg = redactUrl((e as Error).message);
         this.setStatus(
           classifyFailure(msg) === 'auth_failed' ? 'auth_failed' : 'offline',
-          `probe failed: ${msg}`,
+          `probe failed: ${explainProbeFailure(msg, this.deps.clock.now() - probeStart)}`,
         );
         this.scheduleRestart();
         return;

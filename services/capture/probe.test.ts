@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildProbeArgs, chooseDecodeMode, gopFromPackets, parseProbeJson } from './probe.ts';
+import {
+  buildProbeArgs,
+  chooseDecodeMode,
+  gopFromPackets,
+  parseProbeJson,
+  explainProbeFailure,
+} from './probe.ts';
 
 describe('gopFromPackets', () => {
   it('takes the median keyframe interval', () => {
@@ -49,5 +55,20 @@ describe('parseProbeJson', () => {
     expect(a).toContain('-rtsp_transport');
     expect(a[a.indexOf('-read_intervals') + 1]).toBe('%+6');
     expect(a.at(-1)).toBe('rtsp://h/x');
+  });
+});
+
+describe('explainProbeFailure', () => {
+  const invalid = 'rtsp://cam/stream: Invalid data found when processing input';
+
+  it('names a silent camera: connection accepted, no answer until the I/O timeout', () => {
+    expect(explainProbeFailure(invalid, 5200)).toBe(
+      `no RTSP answer: the camera accepted the connection but sent nothing for 5 s (ffprobe: ${invalid})`,
+    );
+  });
+
+  it('keeps an immediate "Invalid data" (a non-RTSP server) and other messages as they are', () => {
+    expect(explainProbeFailure(invalid, 80)).toBe(invalid);
+    expect(explainProbeFailure('Connection refused', 9000)).toBe('Connection refused');
   });
 });

@@ -63,7 +63,22 @@ export function parseProbeJson(json: string): StreamProbe {
 }
 
 /** Arguments for probing `url` for `durationS` seconds of packets (pure). */
-export function buildProbeArgs(url: string, durationS: number, ioTimeoutMs = 5000): string[] {
+/** ffprobe's socket I/O timeout (`-timeout`) unless a caller passes another, ms. */
+export const PROBE_IO_TIMEOUT_MS = 5000;
+
+/**
+ * A readable reason for a failed probe (pure). A host that accepts the TCP connection and never answers makes
+ * ffprobe give up after its I/O timeout with "Invalid data found when processing input", the same words a
+ * non-RTSP server earns at once: the time it took tells them apart (the admin connection test uses the same
+ * rule). Other messages are returned as they are. `elapsedMs`: how long the probe ran.
+ */
+export function explainProbeFailure(message: string, elapsedMs: number): string {
+  if (/Invalid data found/i.test(message) && elapsedMs >= PROBE_IO_TIMEOUT_MS * 0.9)
+    return `no RTSP answer: the camera accepted the connection but sent nothing for ${Math.round(elapsedMs / 1000)} s (ffprobe: ${message})`;
+  return message;
+}
+
+export function buildProbeArgs(url: string, durationS: number, ioTimeoutMs = PROBE_IO_TIMEOUT_MS): string[] {
   const rtsp = /^rtsps?:\/\//i.test(url)
     ? ['-rtsp_transport', 'tcp', '-timeout', String(ioTimeoutMs * 1000)]
     : [];

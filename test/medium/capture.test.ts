@@ -284,6 +284,8 @@ describe('dead and hung cameras', () => {
     expect(dead.w.status.restarts).toBeGreaterThanOrEqual(2);
     expect(['starting', 'offline']).toContain(hung.w.status.status);
     expect(hung.w.status.restarts).toBeGreaterThanOrEqual(1);
+    // The reason says what happened (ffprobe alone says "Invalid data found", as for a non-RTSP server).
+    expect(hung.w.status.lastError).toContain('no RTSP answer: the camera accepted the connection');
     await Promise.all([healthy.w.stop(), dead.w.stop(), hung.w.stop()]);
   }, 120_000);
 });

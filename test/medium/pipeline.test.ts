@@ -85,6 +85,26 @@ describe('demo fleet end to end', () => {
     expect(alerts.filter((a) => a.type === 'dust')).toEqual([]);
   });
 
+  it('exposes the pipeline in Prometheus metrics (frames, alerts, inference time, worker heaps)', async () => {
+    const text = await (await fetch(`${rt.url}/metrics`)).text();
+    const values = (name: string): number[] =>
+      [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].map((m) => Number(m[1]));
+    const sum = (name: string) => values(name).reduce((a, b) => a + b, 0);
+    // Every frame sampled is analysed, dropped (counted) or still in flight.
+    const sampled = sum('towerwatch_frames_sampled_total');
+    const analysed = sum('towerwatch_frames_analysed_total');
+    expect(analysed).toBeGreaterThan(0);
+    expect(analysed + sum('towerwatch_frames_dropped_total')).toBeLessThanOrEqual(sampled);
+    // The previous test saw a hot-spot and a smoke alert open.
+    expect(text).toMatch(/^towerwatch_alerts_opened_total\{camera="[^"]+",type="hotspot"\} [1-9]/m);
+    expect(text).toMatch(/^towerwatch_alerts_opened_total\{camera="[^"]+",type="smoke"\} [1-9]/m);
+    expect(text).toMatch(/^towerwatch_inference_seconds_count\{model="hotspot"\} [1-9]/m);
+    expect(text).toMatch(/^towerwatch_inference_seconds_count\{model="smoke"\} [1-9]/m);
+    const heaps = values('towerwatch_detect_worker_heap_used_bytes');
+    expect(heaps.length).toBeGreaterThan(0);
+    expect(Math.max(...heaps)).toBeGreaterThan(1e6);
+  });
+
   it('replays events to a reconnecting client exactly once', async () => {
     const all: ServerEvent[] = [];
     const opts = { transports: ['websocket'], forceNew: true, extraHeaders: { cookie: duty.cookie } };

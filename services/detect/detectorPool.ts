@@ -67,7 +67,7 @@ export type PoolReply =
       error?: string;
       /** CPU time of the worker thread so far, s (NaN off Linux): lets benches split CPU per stage. */
       threadCpuS: number;
-      /** The worker isolate's used V8 heap after this request, bytes (`v8.getHeapStatistics().used_heap_size`). */
+      /** The worker isolate's used V8 heap, bytes (`v8.getHeapStatistics().used_heap_size`); at most once a second, else absent. */
       heapUsedBytes?: number;
     };
 

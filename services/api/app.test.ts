@@ -89,6 +89,15 @@ describe('createApp HTTP', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('bad_query');
     expect((await fetch(`${base}/api/alerts?bogus=1`)).status).toBe(400);
+    const nan = await fetch(`${base}/api/alerts?limit=abc`);
+    expect(nan.status).toBe(400);
+    expect(JSON.stringify(await nan.json())).not.toContain('NaN');
+    // A path parameter that is not valid percent-encoding is the client's error, not a 500.
+    const undecodable = await fetch(`${base}/api/alerts/%ZZ`);
+    expect(undecodable.status).toBe(400);
+    expect(await undecodable.json()).toEqual({
+      error: { code: 'bad_request', message: "Failed to decode param '%ZZ'" },
+    });
     // A parameter given twice names itself (it used to read "expected number, received NaN").
     const twice = await fetch(`${base}/api/alerts?limit=1&limit=2`);
     expect(twice.status).toBe(400);

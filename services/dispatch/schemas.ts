@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DetectionType } from '../schemas/config.ts';
+import { queryLimit } from '../schemas/query.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Roles, states, actions
@@ -277,7 +278,7 @@ export const CaseListQuery = z
   .object({
     state: CaseState.optional(),
     department: z.string().optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: queryLimit(500, 100),
   })
   .strict();
 export type CaseListQuery = z.infer<typeof CaseListQuery>;

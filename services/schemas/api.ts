@@ -3,6 +3,7 @@
  * never copies them). All times are ISO-8601 strings in UTC (`Z`).
  */
 import { z } from 'zod';
+import { queryLimit } from './query.ts';
 import type { CaseEvent } from '../dispatch/schemas.ts';
 import { JurisdictionFeature as MapJurisdiction, ZoneFeature as MapZone } from '../dispatch/schemas.ts';
 import { DetectionType } from './config.ts';
@@ -153,7 +154,7 @@ export const AlertListQuery = z
   .object({
     status: AlertStatus.optional(),
     cameraId: z.string().optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: queryLimit(500, 100),
   })
   .strict();
 export type AlertListQuery = z.infer<typeof AlertListQuery>;

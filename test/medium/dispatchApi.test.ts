@@ -264,6 +264,10 @@ describe('dispatch API', () => {
     expect(twice.body.error.details[0].message).toBe(
       'query parameter "limit" was given 2 times; give it once',
     );
+    expect((await other.req('GET', '/api/cases?limit=abc')).body.error.details[0].message).toBe(
+      'must be a whole number from 1 to 500',
+    );
+    expect((await other.req('GET', '/api/cases/%ZZ')).status).toBe(400);
     const rep = await other.req('GET', `/api/reports/cases?from=${from}&to=${to}&groupBy=department`);
     expect(rep.status).toBe(200);
     expect((rep.body.rows as { key: string }[]).every((row) => row.key === 'so-hexi')).toBe(true);

@@ -292,7 +292,7 @@ export function syntheticClip(seconds = 90, size = '1920x1080'): BenchClip {
   mkdirSync(CACHE_DIR, { recursive: true });
   const file = path.join(CACHE_DIR, `synth-${size}-${seconds}s-g50-bf0.mp4`);
   if (!existsSync(file)) {
-    const tmp = `${file}.part.mp4`;
+    const tmp = `${file}.${process.pid}.part.mp4`; // per process: two benches may build the same clip at once
     ffmpeg([
       '-f',
       'lavfi',
@@ -341,7 +341,7 @@ export function realClip(seconds = 60, height: 1080 | 720 | 360 = 1080): BenchCl
     .sort()
     .map((f) => path.join(dir, f));
   if (!existsSync(file)) {
-    const tmp = `${file}.part.mp4`;
+    const tmp = `${file}.${process.pid}.part.mp4`; // per process: two benches may build the same clip at once
     const n = inputs.length;
     const chains = inputs
       .map((_, i) => `[${i}:v]scale=${width}:${height}:flags=bicubic,setsar=1,fps=25[v${i}]`)
@@ -424,7 +424,7 @@ export function syntheticHevcClip(seconds = 90): BenchClip {
   mkdirSync(CACHE_DIR, { recursive: true });
   const file = path.join(CACHE_DIR, `synth-hevc-1920x1080-${seconds}s-g50-bf0.mp4`);
   if (!existsSync(file)) {
-    const tmp = `${file}.part.mp4`;
+    const tmp = `${file}.${process.pid}.part.mp4`; // per process: two benches may build the same clip at once
     ffmpeg([
       ...['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25', '-t', String(seconds)],
       ...['-c:v', 'libx265', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1'],
@@ -451,7 +451,7 @@ export function thermalClip(seconds = 90): BenchClip {
   const file = path.join(CACHE_DIR, `thermal-320x256-${seconds}s-g18.mp4`);
   const src = path.join(REPO_ROOT, 'camera-config', 'demo', 'clips', 'thermal-siteE-a35.mp4');
   if (!existsSync(file)) {
-    const tmp = `${file}.part.mp4`;
+    const tmp = `${file}.${process.pid}.part.mp4`; // per process: two benches may build the same clip at once
     ffmpeg([
       ...['-stream_loop', '-1', '-i', src, '-t', String(seconds)],
       ...['-vf', 'fps=9,noise=alls=3:allf=t', '-c:v', 'libx264', '-preset', 'veryfast'],

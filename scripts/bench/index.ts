@@ -1,6 +1,6 @@
 /**
  * TowerWatch capacity bench:
- * `npm run bench -- [decode|capacity|inference|store|fanout|soak|all] [--quick] [--soak-minutes M] [--soak-cameras N] [--heap-snapshots DIR] [--series TEXT] [--levels N,N]`.
+ * `npm run bench -- [decode|capacity|inference|store|fanout|soak|all] [--quick] [--soak-minutes M] [--soak-cameras N] [--heap-snapshots DIR] [--soak-samples FILE] [--series TEXT] [--levels N,N]`.
  * Prints a table per step and rewrites that step's section of BENCHMARKS.md (`--no-write` to skip).
  * Every step is bounded in time; the default `all` run takes several minutes on 2 cores.
  */
@@ -30,7 +30,7 @@ const ALL = ['decode', 'capacity', 'inference', 'store', 'fanout', 'soak'];
 
 function usage(): never {
   process.stderr.write(
-    `usage: tsx scripts/bench/index.ts <${[...Object.keys(STEPS), 'all'].join('|')}>... [--quick] [--no-write] [--soak-minutes M] [--soak-cameras N] [--heap-snapshots DIR] [--series TEXT] [--levels N,N]\n`,
+    `usage: tsx scripts/bench/index.ts <${[...Object.keys(STEPS), 'all'].join('|')}>... [--quick] [--no-write] [--soak-minutes M] [--soak-cameras N] [--heap-snapshots DIR] [--soak-samples FILE] [--series TEXT] [--levels N,N]\n`,
   );
   process.exit(2);
 }
@@ -39,7 +39,14 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes('--quick');
   const write = !argv.includes('--no-write');
-  const valued = new Set(['--soak-minutes', '--soak-cameras', '--heap-snapshots', '--series', '--levels']);
+  const valued = new Set([
+    '--soak-minutes',
+    '--soak-cameras',
+    '--heap-snapshots',
+    '--soak-samples',
+    '--series',
+    '--levels',
+  ]);
   const names = argv.filter((a, i) => !a.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
   if (names.length === 0) names.push('all');
   const steps = names.flatMap((n) => (n === 'all' ? ALL : [n]));

@@ -31,6 +31,11 @@ import { withDetect } from './capacity.ts';
 import { captureFfmpegs, runFleet, type FleetGroup, type FleetResult } from './fleet.ts';
 
 export interface SoakData {
+  /**
+   * glibc's `MALLOC_ARENA_MAX` this process started with (null: glibc's default, up to 8 arenas per core). It is read
+   * once at process start, so an A/B of the allocator setting runs two bench processes side by side.
+   */
+  mallocArenaMax: string | null;
   cameras: number;
   minutes: number;
   durationS: number;
@@ -75,12 +80,20 @@ export interface SoakData {
 }
 
 /**
- * `--soak-minutes M`, `--soak-cameras N` (defaults: 1 min, 20 cameras; quick: 20 s, 2) and `--heap-snapshots DIR`
- * from argv.
+ * `--soak-minutes M`, `--soak-cameras N` (defaults: 1 min, 20 cameras; quick: 20 s, 2), `--heap-snapshots DIR` and
+ * `--soak-samples FILE` (the raw 5 s and per-minute samples as JSON, without heap snapshots) from argv.
  */
-function soakArgs(o: BenchOptions): { minutes: number; cameras: number; snapshotDir: string | null } {
-  const j = process.argv.indexOf('--heap-snapshots');
-  const snapshotDir = j >= 0 ? (process.argv[j + 1] ?? null) : null;
+function soakArgs(o: BenchOptions): {
+  minutes: number;
+  cameras: number;
+  snapshotDir: string | null;
+  samplesFile: string | null;
+} {
+  const valueOf = (name: string): string | null => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? (process.argv[i + 1] ?? null) : null;
+  };
+  const snapshotDir = valueOf('--heap-snapshots');
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
     const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
@@ -90,6 +103,7 @@ function soakArgs(o: BenchOptions): { minutes: number; cameras: number; snapshot
     minutes: arg('--soak-minutes') ?? (o.quick ? 20 / 60 : 1),
     cameras: Math.round(arg('--soak-cameras') ?? (o.quick ? 2 : 20)),
     snapshotDir,
+    samplesFile: valueOf('--soak-samples'),
   };
 }
 
@@ -109,7 +123,8 @@ export function slope(points: readonly (readonly [number, number])[]): number {
 }
 
 export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> {
-  const { minutes, cameras, snapshotDir } = soakArgs(o);
+  const { minutes, cameras, snapshotDir, samplesFile } = soakArgs(o);
+  const mallocArenaMax = process.env['MALLOC_ARENA_MAX'] ?? null;
   // A full GC on demand without starting Node with --expose-gc: the flag set at run time exposes `gc` to new
   // contexts (V8's documented flag; Node's own test suite uses the same pattern).
   v8.setFlagsFromString('--expose-gc');
@@ -228,11 +243,15 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
   const early = running.slice(0, third);
   const late = running.slice(-third);
   const settled = running.slice(third).filter((s) => snapshotAt === null || s.t >= snapshotAt + 300);
-  if (snapshotDir)
-    writeFileSync(path.join(snapshotDir, 'soak-samples.json'), JSON.stringify({ samples, live }));
+  for (const file of [
+    ...(snapshotDir ? [path.join(snapshotDir, 'soak-samples.json')] : []),
+    ...(samplesFile ? [samplesFile] : []),
+  ])
+    writeFileSync(file, JSON.stringify({ mallocArenaMax, startupS: r.startupS, samples, live }));
   const liveRunning = live.filter((s) => s.t >= r.startupS + 1);
   const liveThird = Math.max(1, Math.floor(liveRunning.length / 3));
   const data: SoakData = {
+    mallocArenaMax,
     cameras,
     minutes,
     durationS: (Date.now() - t0) / 1000,
@@ -284,7 +303,8 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
       'min. Alerts go to a SQLite file, as the product runs. Node RSS and V8 heap, open fds, capture ffmpeg count ' +
       'and RSS sampled every 5 s; early = first third of the samples after start-up, late = last third; the RSS ' +
       'slope is a least-squares fit over the last two thirds. The 90 s bench clips end and each worker restarts ' +
-      'its ffmpeg ("restarts"), which also exercises the restart path.',
+      'its ffmpeg ("restarts"), which also exercises the restart path. glibc `MALLOC_ARENA_MAX`: ' +
+      (mallocArenaMax === null ? "unset (glibc's default, up to 8 arenas per core)." : `${mallocArenaMax}.`),
     '',
     table(
       [

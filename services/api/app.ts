@@ -5,6 +5,7 @@
  */
 import { bodyErrorAnswer } from './bodyErrors.ts';
 import { repeatedQueryParams } from './query.ts';
+import { issueDetails } from '../schemas/query.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
@@ -111,7 +112,7 @@ export function createApp(deps: AppDeps): App {
     const repeated = repeatedQueryParams(req.query);
     if (repeated.length) throw new HttpError(400, 'bad_query', 'invalid query', repeated);
     const q = AlertListQuery.safeParse(req.query);
-    if (!q.success) throw new HttpError(400, 'bad_query', 'invalid query', q.error.issues);
+    if (!q.success) throw new HttpError(400, 'bad_query', 'invalid query', issueDetails(q.error.issues));
     res.json({ alerts: await deps.store.listAlerts(q.data) });
   });
 

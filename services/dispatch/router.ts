@@ -10,6 +10,7 @@
  */
 import { bodyErrorAnswer } from '../api/bodyErrors.ts';
 import { repeatedQueryParams } from '../api/query.ts';
+import { issueDetails } from '../schemas/query.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { randomUUID } from 'node:crypto';
@@ -104,11 +105,9 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   if (repeated.length) throw new ValidationError('invalid query', repeated, 'bad_query');
   const r = schema.safeParse(value ?? {});
   if (!r.success)
-    throw new ValidationError(
-      `invalid ${what}`,
-      r.error.issues,
-      what === 'query' ? 'bad_query' : 'bad_request',
-    );
+    throw what === 'query'
+      ? new ValidationError('invalid query', issueDetails(r.error.issues), 'bad_query')
+      : new ValidationError(`invalid ${what}`, r.error.issues, 'bad_request');
   return r.data;
 }
 

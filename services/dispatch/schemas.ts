@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { DetectionType } from '../schemas/config.ts';
-import { queryLimit } from '../schemas/query.ts';
+import { queryDay, queryId, queryInstant, queryLimit } from '../schemas/query.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Roles, states, actions
@@ -277,30 +277,45 @@ export type FeedbackFields = z.infer<typeof FeedbackFields>;
 export const CaseListQuery = z
   .object({
     state: CaseState.optional(),
-    department: z.string().optional(),
+    department: queryId().optional(),
     limit: queryLimit(500, 100),
   })
   .strict();
 export type CaseListQuery = z.infer<typeof CaseListQuery>;
 
-/** `GET /api/reports/cases`: cases created in [from, to). */
+/**
+ * `when` of a cross-field refinement: run it only once every field parsed, so a bad field gets one issue (its own),
+ * not a second one comparing its raw text.
+ */
+const fieldsValid = (payload: { issues: readonly unknown[] }): boolean => payload.issues.length === 0;
+
+/**
+ * `GET /api/reports/cases`: cases created in [from, to) (instants with `Z` or an offset, normalised to UTC; `from`
+ * must be before `to`, which an empty report used to hide).
+ */
 export const ReportQuery = z
   .object({
-    from: z.iso.datetime(),
-    to: z.iso.datetime(),
+    from: queryInstant(),
+    to: queryInstant(),
     groupBy: z.enum(['type', 'department', 'camera']).default('type'),
   })
-  .strict();
+  .strict()
+  .refine((q) => q.from < q.to, { message: 'from must be before to', path: ['from'], when: fieldsValid });
 export type ReportQuery = z.infer<typeof ReportQuery>;
 
 /** `GET /api/dismissals/stats`: dismissal counts per camera, preset and reason (for tuning). */
 export const DismissalStatsQuery = z
   .object({
-    cameraId: z.string().optional(),
-    from: z.iso.datetime().optional(),
-    to: z.iso.datetime().optional(),
+    cameraId: queryId().optional(),
+    from: queryInstant().optional(),
+    to: queryInstant().optional(),
   })
-  .strict();
+  .strict()
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
+    message: 'from must be before to',
+    path: ['from'],
+    when: fieldsValid,
+  });
 export type DismissalStatsQuery = z.infer<typeof DismissalStatsQuery>;
 
 export const DismissalStat = z
@@ -329,8 +344,8 @@ export const ReportRow = z
   .strict();
 export type ReportRow = z.infer<typeof ReportRow>;
 
-/** A local calendar day, `YYYY-MM-DD`. */
-const LocalDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD');
+/** A local calendar day, `YYYY-MM-DD`, that exists. */
+const LocalDay = queryDay();
 
 /** True when `tz` is an IANA time zone this runtime knows (`Asia/Shanghai`, `UTC`, ...). */
 export function isTimeZone(tz: string): boolean {
@@ -353,7 +368,7 @@ export const DashboardQuery = z
     tz: z.string().min(1).max(64).refine(isTimeZone, 'unknown IANA time zone').default('UTC'),
   })
   .strict()
-  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'], when: fieldsValid });
 export type DashboardQuery = z.infer<typeof DashboardQuery>;
 
 /** Minutes to accept / resolve of one department: case count that reached the stage, median and p90. */

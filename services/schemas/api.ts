@@ -3,7 +3,7 @@
  * never copies them). All times are ISO-8601 strings in UTC (`Z`).
  */
 import { z } from 'zod';
-import { queryLimit } from './query.ts';
+import { queryId, queryLimit } from './query.ts';
 import type { CaseEvent } from '../dispatch/schemas.ts';
 import { JurisdictionFeature as MapJurisdiction, ZoneFeature as MapZone } from '../dispatch/schemas.ts';
 import { DetectionType } from './config.ts';
@@ -153,7 +153,7 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
 export const AlertListQuery = z
   .object({
     status: AlertStatus.optional(),
-    cameraId: z.string().optional(),
+    cameraId: queryId().optional(),
     limit: queryLimit(500, 100),
   })
   .strict();

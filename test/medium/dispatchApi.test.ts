@@ -322,6 +322,40 @@ describe('dispatch API', () => {
       (x) => x.key === 'tower-03-visible',
     );
     expect(row).toMatchObject({ dismissed: 2, falseAlarmRate: 1 });
+    // The same window written with a UTC offset (as a browser in Asia/Shanghai writes it) gives the same report.
+    const offset = await duty.req(
+      'GET',
+      `/api/reports/cases?from=${encodeURIComponent('2026-01-01T08:00:00+08:00')}&to=2027-01-01T00:00:00Z&groupBy=camera`,
+    );
+    expect(offset.status).toBe(200);
+    expect(offset.body.from).toBe('2026-01-01T00:00:00.000Z');
+    expect(offset.body.rows).toEqual(rep.body.rows);
+    // A reversed window is a 400 naming `from`, not an empty report; a bad instant says what is expected and
+    // carries no regex source.
+    const reversed = await duty.req(
+      'GET',
+      '/api/reports/cases?from=2027-01-01T00:00:00Z&to=2026-01-01T00:00:00Z',
+    );
+    expect(reversed.status).toBe(400);
+    expect(reversed.body.error.details).toEqual([
+      { code: 'custom', path: ['from'], message: 'from must be before to' },
+    ]);
+    const badInstant = await duty.req('GET', '/api/reports/cases?from=yesterday&to=2026-02-31T00:00:00Z');
+    expect(badInstant.status).toBe(400);
+    expect(
+      (badInstant.body.error.details as { path: string[]; message: string }[]).map((i) => [
+        i.path[0],
+        i.message,
+      ]),
+    ).toEqual([
+      ['from', 'expected an ISO 8601 date-time such as 2026-12-01T08:00:00Z or 2026-12-01T08:00:00+08:00'],
+      ['to', 'expected an ISO 8601 date-time such as 2026-12-01T08:00:00Z or 2026-12-01T08:00:00+08:00'],
+    ]);
+    expect(JSON.stringify(badInstant.body)).not.toContain('pattern');
+    // An empty id filter is refused instead of silently meaning "all cameras".
+    const empty = await duty.req('GET', '/api/dismissals/stats?cameraId=');
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.details[0]).toMatchObject({ path: ['cameraId'] });
     const csv = await duty.req(
       'GET',
       '/api/reports/cases.csv?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z&groupBy=type',
@@ -366,6 +400,12 @@ describe('dispatch API', () => {
 
     const bad = await duty.req('GET', `/api/reports/dashboard?from=${to}&to=${from}&tz=Mars/Olympus`);
     expect(bad.status).toBe(400);
+    // A day that does not exist names the parameter and the rule (it was "Invalid time value").
+    const noDay = await duty.req('GET', `/api/reports/dashboard?from=9999-99-99&to=${to}`);
+    expect(noDay.status).toBe(400);
+    expect(noDay.body.error.details).toEqual([
+      { code: 'custom', path: ['from'], message: 'not a calendar day (month 01–12, day within the month)' },
+    ]);
     const office = new TestClient(app.base);
     await office.login('env1');
     expect((await office.req('GET', `/api/reports/dashboard?from=${from}&to=${to}`)).status).toBe(403);

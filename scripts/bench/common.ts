@@ -96,30 +96,35 @@ export function readCmdline(pid: number): string {
   }
 }
 
-/** Every process whose parent is `ppid`. */
-export function childrenOf(ppid: number): ProcStat[] {
-  const out: ProcStat[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const st = readProcStat(Number(d));
-    if (st && st.ppid === ppid) out.push(st);
-  }
-  return out;
-}
-
-/** Every descendant of `pid` (children, grandchildren, …): capture ffmpegs are children of the spawn host. */
-export function descendantsOf(pid: number): ProcStat[] {
+/**
+ * One scan of `/proc`: every process's stat. A scan costs ~8 ms of CPU with ~150 processes on this kind of host
+ * (measured 2026-12-01), so the bench's samplers take one per tick and share it (`procSampler.ts`).
+ */
+export function procTable(): ProcStat[] {
   const all: ProcStat[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     const st = readProcStat(Number(d));
     if (st) all.push(st);
   }
+  return all;
+}
+
+/** Every process whose parent is `ppid` (in `table`, a fresh scan by default). */
+export function childrenOf(ppid: number, table: readonly ProcStat[] = procTable()): ProcStat[] {
+  return table.filter((p) => p.ppid === ppid);
+}
+
+/**
+ * Every descendant of `pid` (children, grandchildren, …) in `table` (a fresh scan by default): capture ffmpegs are
+ * children of the spawn host.
+ */
+export function descendantsOf(pid: number, table: readonly ProcStat[] = procTable()): ProcStat[] {
   const out: ProcStat[] = [];
   const parents = new Set([pid]);
   for (let grew = true; grew;) {
     grew = false;
-    for (const p of all)
+    for (const p of table)
       if (parents.has(p.ppid) && !parents.has(p.pid)) {
         parents.add(p.pid);
         out.push(p);
@@ -177,12 +182,14 @@ export class CpuAccountant {
   private started = false;
   readonly rssSamples: number[] = [];
 
+  /** `everyMs` null: no timer of its own; the owner calls `sample()` (several accountants sharing one scan). */
   constructor(
     private readonly select: () => ProcStat[],
-    private readonly everyMs = 1000,
+    private readonly everyMs: number | null = 1000,
   ) {}
 
-  private sample(): void {
+  /** Takes one sample now. */
+  sample(): void {
     const procs = this.select();
     for (const p of procs) this.last.set(p.pid, p);
     if (this.started && procs.length > 0) this.rssSamples.push(procs.reduce((a, p) => a + p.rssKb, 0));
@@ -193,8 +200,10 @@ export class CpuAccountant {
     this.sample();
     this.base = new Map([...this.last].map(([pid, p]) => [pid, p.cpuS]));
     this.started = true;
-    this.timer = setInterval(() => this.sample(), this.everyMs);
-    this.timer.unref();
+    if (this.everyMs !== null) {
+      this.timer = setInterval(() => this.sample(), this.everyMs);
+      this.timer.unref();
+    }
   }
 
   /** Ends the window. @returns CPU seconds used in it and the pids seen. */

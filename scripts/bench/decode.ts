@@ -187,6 +187,7 @@ export function fleetRow(r: FleetResult): (string | number)[] {
     r.camerasMissing,
     r.restarts,
     fmt(r.serverCpuSPerMin, 1),
+    fmt(r.samplerCpuSPerMin, 2),
     fmt(r.ownBusy * 100, 0),
     fmt(r.machineBusy * 100, 0),
   ];
@@ -207,6 +208,7 @@ export const FLEET_HEAD = [
   'cams missing interval',
   'restarts',
   'server CPU s/min (sim)',
+  'bench /proc sampler CPU s/min (not counted)',
   'bench CPU % of all cores',
   'machine busy %',
 ];
@@ -301,6 +303,9 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
       'delivered its first frame. CPU = utime+stime from `/proc/<pid>/stat` of the capture ffmpeg children, ' +
       'sampled every second; RSS = VmRSS of those processes (shared libraries counted in every process), PSS = ' +
       'proportional set size from `smaps_rollup` at the end of the window (shared pages split: the marginal cost). ' +
+      'That sampling (one scan of `/proc` a second) runs in a child process of its own (`procSampler.ts`), so its CPU ' +
+      '(its own column) is in no per-camera figure; before 2026-12-01 four scans a second ran inside the Node ' +
+      'process and were counted as Node CPU per camera. ' +
       '"server CPU" is the camera simulator (the demo RTSP server in `file` mode: one GStreamer pipeline per ' +
       'client, no re-encoding), not TowerWatch.',
     '',
@@ -319,7 +324,7 @@ export async function benchDecode(o: BenchOptions): Promise<StepResult<DecodeDat
     '**Ratio full decode / keyframe-only** (CPU per camera, same run). The headline is capture CPU = capture ' +
       'ffmpegs + Node, because the built-in client moves the RTSP receive from ffmpeg into Node. "Net" subtracts ' +
       `the bench's own Node CPU with no camera running (${fmt(idleNodeCpuSPerMin, 2)} CPU-s/min, measured first ` +
-      `in this run: timers, /proc sampling, V8; ${fmt(idleNodeCpuSPerMin / cameras, 2)} per camera at ${cameras} ` +
+      `in this run: timers, V8; ${fmt(idleNodeCpuSPerMin / cameras, 2)} per camera at ${cameras} ` +
       'cameras) from both sides: the marginal cost of a camera.',
     '',
     table(

@@ -23,20 +23,17 @@ import {
 import type { DetectLoop } from '../../services/detect/detectLoop.ts';
 import { CameraConfig } from '../../services/schemas/config.ts';
 import { systemClock } from '../../services/util/clock.ts';
+import { captureFfmpegs, ProcSampler } from './procSampler.ts';
 import {
-  childrenOf,
-  CpuAccountant,
   descendantsOf,
   log,
   machineCpu,
   mean,
   readCmdline,
-  readProcStat,
   readPssKb,
   sleep,
   type BenchClip,
   type BenchOptions,
-  type ProcStat,
 } from './common.ts';
 
 /** Cameras of one kind in a fleet: their clip, detectors and what those need from frames. */
@@ -136,6 +133,11 @@ export interface FleetResult {
   ffmpegCpuSPerCamMin: number;
   /** Node process CPU (frame parsing, flat check, detection when enabled), s per camera per minute. */
   nodeCpuSPerCamMin: number;
+  /**
+   * CPU s per minute of the bench's `/proc` sampler process (`procSampler.ts`): the instrument's cost, in no
+   * per-camera figure (before 2026-12-01 it ran inside the Node process and was counted in `nodeCpuSPerCamMin`).
+   */
+  samplerCpuSPerMin: number;
   /** Evidence clip encoders (ffmpeg libx264 children of TowerWatch), s per camera per minute. */
   clipCpuSPerCamMin: number;
   /** Demo server (GStreamer + feeders) CPU, s per minute in total. */
@@ -190,30 +192,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const cmdCache = new Map<number, string>();
-function isCaptureFfmpeg(p: ProcStat): boolean {
-  if (p.comm !== 'ffmpeg') return false;
-  let c = cmdCache.get(p.pid);
-  if (c === undefined) cmdCache.set(p.pid, (c = readCmdline(p.pid)));
-  return c.includes('image2pipe');
-}
-
-export function captureFfmpegs(): ProcStat[] {
-  return descendantsOf(process.pid).filter(isCaptureFfmpeg);
-}
-
-/** TowerWatch's other ffmpeg children: evidence clip encoders (and probes). */
-function otherFfmpegs(): ProcStat[] {
-  // The simulator's own ffmpegs (live-mode feeders) are not TowerWatch's.
-  const sim = new Set(
-    descendantsOf(process.pid)
-      .filter((p) => readCmdline(p.pid).includes('rtsp_server.py'))
-      .flatMap((p) => descendantsOf(p.pid).map((d) => d.pid)),
-  );
-  return descendantsOf(process.pid).filter(
-    (p) => p.comm === 'ffmpeg' && !isCaptureFfmpeg(p) && !sim.has(p.pid),
-  );
-}
+export { captureFfmpegs };
 
 /** CPU seconds of this process's threads, summed by thread name (`/proc/self/task/<tid>/comm`). */
 function threadCpuByName(): Map<string, number> {
@@ -236,11 +215,6 @@ function threadCpuByName(): Map<string, number> {
     }
   }
   return out;
-}
-
-/** TowerWatch's spawn host process (its CPU is TowerWatch's, counted into "Node total"). */
-function spawnHostProcs(): ProcStat[] {
-  return childrenOf(process.pid).filter((p) => readCmdline(p.pid).includes('spawnHost.cjs'));
 }
 
 /**
@@ -379,14 +353,8 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     if (windowS < 5)
       throw new Error(`start-up took ${startupS} s: no time left in the ${clipSeconds} s clip`);
 
-    const ffmpegAcc = new CpuAccountant(captureFfmpegs);
-    const hostAcc = new CpuAccountant(spawnHostProcs);
-    const clipAcc = new CpuAccountant(otherFfmpegs);
-    const serverAcc = new CpuAccountant(() => {
-      if (serverPid === undefined) return [];
-      const s = readProcStat(serverPid);
-      return s ? [s, ...descendantsOf(serverPid)] : [];
-    });
+    // The /proc sampling runs in its own process, so its CPU (~8 ms per scan) is not counted as the cameras'.
+    const sampler = await ProcSampler.start(process.pid, serverPid);
     const lastBefore = new Map([...frames].map(([id, t]) => [id, t.at(-1) ?? null]));
     const countBefore = new Map([...frames].map(([id, t]) => [id, t.length]));
     const m0 = machineCpu();
@@ -407,10 +375,6 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     });
     gcObs.observe({ entryTypes: ['gc'] });
     eld.enable();
-    ffmpegAcc.start();
-    hostAcc.start();
-    clipAcc.start();
-    serverAcc.start();
     const before = o.detect?.loop ? [...frames.keys()].map((id) => o.detect!.loop.counts(id)) : [];
     await o.latency?.(); // events before the window are not counted
     while (Date.now() - ws < windowS * 1000) {
@@ -421,10 +385,11 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     const we = Date.now();
     eld.disable();
     gcObs.disconnect();
-    const ffm = ffmpegAcc.stop();
-    const srv = serverAcc.stop();
-    const hostCpuS = hostAcc.stop().cpuS;
-    const clipCpuS = clipAcc.stop().cpuS;
+    const { groups: sampled, samplerCpuS } = await sampler.stop();
+    const ffm = sampled.ffmpeg;
+    const srv = sampled.server;
+    const hostCpuS = sampled.host.cpuS;
+    const clipCpuS = sampled.clip.cpuS;
     const nodeCpu0End = process.cpuUsage(nodeCpu0);
     const nodeCpu = { user: nodeCpu0End.user + hostCpuS * 1e6, system: nodeCpu0End.system };
     const latency = await o.latency?.();
@@ -497,13 +462,14 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       ...(o.pool ? { inferCpuSPerCamMin: (inferCpuS * perMin) / n } : {}),
       ...(latency ? { latency } : {}),
       serverCpuSPerMin: srv.cpuS * perMin,
+      samplerCpuSPerMin: samplerCpuS * perMin,
       machineBusy: 1 - (m1.idle - m0.idle) / Math.max(1, m1.total - m0.total),
       ownBusy:
         (ffm.cpuS + clipCpuS + srv.cpuS + (nodeCpu.user + nodeCpu.system) / 1e6) /
         (windowMs / 1000) /
         os.cpus().length,
-      ffmpegRssMiBPerCam: ffm.meanRssKb / 1024 / Math.max(1, ffm.lastProcs.length || online),
-      ffmpegPssMiBPerCam: mean(ffm.lastProcs.map((p) => readPssKb(p.pid)).filter(Number.isFinite)) / 1024,
+      ffmpegRssMiBPerCam: ffm.meanRssKb / 1024 / Math.max(1, ffm.lastPids.length || online),
+      ffmpegPssMiBPerCam: mean(ffm.lastPids.map((pid) => readPssKb(pid)).filter(Number.isFinite)) / 1024,
       nodeRssMiB: mean(nodeRss) / 2 ** 20,
       framesDelivered: perCamera.reduce((a, c) => a + c.framesInWindow, 0),
       framesExpected: perCamera.reduce((a, c) => a + c.expected, 0),

@@ -60,6 +60,8 @@ export interface ProcStat {
   ppid: number;
   pgid: number;
   comm: string;
+  /** Process state (`R`, `S`, `D`, `Z` for a zombie: exited, not yet reaped by its parent, …). */
+  state: string;
   /** utime + stime, seconds. */
   cpuS: number;
   rssKb: number;
@@ -83,6 +85,7 @@ export function readProcStat(pid: number): ProcStat | null {
     ppid: num(4),
     pgid: num(5),
     comm,
+    state: f[0] ?? '?',
     cpuS: (num(14) + num(15)) / CLK_TCK,
     rssKb: num(24) * PAGE_KB,
   };

@@ -197,7 +197,8 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
       external: mem.external / 2 ** 20,
       workerHeap: (pool?.workerHeapBytes ?? []).reduce((a, b) => a + b, 0) / 2 ** 20,
       fds: openFds(),
-      ffmpeg: ff.length,
+      // Zombies (killed at a restart, not yet reaped) are not running decoders.
+      ffmpeg: ff.filter((p) => p.state !== 'Z').length,
       ffmpegRss: ff.reduce((a, p) => a + p.rssKb, 0) / 1024,
     });
   };

@@ -192,8 +192,6 @@ function freePort(): Promise<number> {
   });
 }
 
-export { captureFfmpegs };
-
 /** CPU seconds of this process's threads, summed by thread name (`/proc/self/task/<tid>/comm`). */
 function threadCpuByName(): Map<string, number> {
   const out = new Map<string, number>();
@@ -283,6 +281,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
   const readTimes = new Map<string, number[]>();
   const workers: CameraWorker[] = [];
   const t0 = Date.now();
+  let sampler: ProcSampler | undefined;
   try {
     for (let i = 0; i < o.cameras; i++) {
       const id = `bench-${i}`;
@@ -354,7 +353,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
       throw new Error(`start-up took ${startupS} s: no time left in the ${clipSeconds} s clip`);
 
     // The /proc sampling runs in its own process, so its CPU (~8 ms per scan) is not counted as the cameras'.
-    const sampler = await ProcSampler.start(process.pid, serverPid);
+    sampler = await ProcSampler.start(process.pid, serverPid);
     const lastBefore = new Map([...frames].map(([id, t]) => [id, t.at(-1) ?? null]));
     const countBefore = new Map([...frames].map(([id, t]) => [id, t.length]));
     const m0 = machineCpu();
@@ -491,6 +490,7 @@ export async function runFleet(o: FleetOptions, bo: BenchOptions): Promise<Fleet
     result.leftoverFfmpeg = captureFfmpegs().length;
     return result;
   } finally {
+    sampler?.close();
     await Promise.all(workers.map((w) => w.stop()));
     await server.stop();
   }

@@ -115,6 +115,11 @@ export class ProcSampler {
     return { groups: m.groups, samplerCpuS: m.samplerCpuS };
   }
 
+  /** Kills the child if it still runs (a window that ended in an error); a no-op after `stop()`. */
+  close(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
+  }
+
   private next(type: ChildMessage['type']): Promise<ChildMessage> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => done(new Error(`proc sampler: no '${type}' within 30 s`)), 30_000);

@@ -28,7 +28,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { DetectorPool } from '../../services/detect/detectorPool.ts';
 import { withDetect } from './capacity.ts';
-import { captureFfmpegs, runFleet, type FleetGroup, type FleetResult } from './fleet.ts';
+import { runFleet, type FleetGroup, type FleetResult } from './fleet.ts';
+import { captureFfmpegs } from './procSampler.ts';
 
 export interface SoakData {
   /**

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { BenchOptions } from '../../scripts/bench/common.ts';
 import { benchDecode } from '../../scripts/bench/decode.ts';
 import { benchFanout } from '../../scripts/bench/fanout.ts';
-import { captureFfmpegs } from '../../scripts/bench/fleet.ts';
+import { captureFfmpegs } from '../../scripts/bench/procSampler.ts';
 import { benchSoak } from '../../scripts/bench/soak.ts';
 import { benchStore } from '../../scripts/bench/store.ts';
 

@@ -33,7 +33,7 @@ import type {
 } from '../schemas/admin.ts';
 import { CameraConfig, type DetectionType, type PresetConfig, type TourConfig } from '../schemas/config.ts';
 import { iso, type Clock } from '../util/clock.ts';
-import { redactUrl, type Logger } from '../util/logger.ts';
+import { hasUserinfo, redactUrl, urlEndpoint, type Logger } from '../util/logger.ts';
 
 /** What the service may do to the running pipeline (implemented by `services/runtime.ts`). */
 export interface CameraRuntimeControl {
@@ -154,15 +154,14 @@ export function changedFields(before: CameraConfig | null, after: CameraConfig |
   return out;
 }
 
-const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^\s/@]*@/i;
-
-/** The admin view of a stored camera: no password, URL userinfo redacted. */
+/** The admin view of a stored camera: no password, userinfo of `url` and `detectUrl` redacted. */
 export function toAdminCamera(s: StoredCamera, baseDir: string): AdminCamera {
-  const { auth, url, ...rest } = s.camera;
+  const { auth, url, detectUrl, ...rest } = s.camera;
   return {
     ...rest,
     url: redactUrl(url),
-    urlHasCredentials: USERINFO.test(url),
+    ...(detectUrl !== undefined ? { detectUrl: redactUrl(detectUrl) } : {}),
+    urlHasCredentials: hasUserinfo(url),
     auth: auth
       ? {
           username: auth.username,
@@ -173,6 +172,43 @@ export function toAdminCamera(s: StoredCamera, baseDir: string): AdminCamera {
     file: s.file.startsWith(baseDir + '/') ? s.file.slice(baseDir.length + 1) : s.file,
     version: s.version,
   };
+}
+
+/**
+ * The URL to store for an edited `url`/`detectUrl`: an input whose userinfo is the redacted `***` (the form shows
+ * stored URLs redacted) gets the stored userinfo back when it points at the same server (scheme, host, port), so
+ * switching a path (main stream → sub-stream) keeps the credentials. @throws ValidationError when `***` is sent for
+ * a different server or for a camera with no stored credentials (they cannot be guessed; type them again).
+ */
+function keepStoredUserinfo(input: string, stored: string | undefined, path: string[]): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/\*\*\*@/i.test(input)) return input;
+  if (stored !== undefined && hasUserinfo(stored) && urlEndpoint(stored) === urlEndpoint(input)) {
+    const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^\s/?#]*)@/i.exec(stored)![1]!;
+    return input.replace(
+      /^([a-z][a-z0-9+.-]*:\/\/)\*\*\*@/i,
+      (_m, scheme: string) => `${scheme}${userinfo}@`,
+    );
+  }
+  throw new ValidationError(
+    'invalid body',
+    [
+      {
+        code: 'custom',
+        path,
+        message:
+          stored !== undefined && hasUserinfo(stored)
+            ? 'the host changed: type the user name and password again instead of ***'
+            : 'no stored credentials to keep: type the user name and password instead of ***',
+      },
+    ],
+    'bad_request',
+  );
+}
+
+/** Whether `url` reaches the stored camera's server (its `url` or `detectUrl`): stored `auth` may follow it. */
+function sameServer(stored: CameraConfig, url: string): boolean {
+  const e = urlEndpoint(url);
+  return e !== null && [stored.url, stored.detectUrl].some((s) => s !== undefined && urlEndpoint(s) === e);
 }
 
 /** 409 for a camera without an ONVIF endpoint asked to move. */
@@ -235,13 +271,28 @@ export class CameraAdminService {
   private resolveInput(input: CameraInputData, stored: CameraConfig | null): CameraConfig {
     // `auth: null` (what the API answers for a camera without credentials) means "none": never pass it on.
     const { auth: _input, ...fields } = input;
-    let url = input.url;
-    if (stored && USERINFO.test(stored.url) && url === redactUrl(stored.url)) url = stored.url;
+    const url = keepStoredUserinfo(input.url, stored?.url, ['url']);
+    const detectUrl =
+      input.detectUrl !== undefined
+        ? keepStoredUserinfo(input.detectUrl, stored?.detectUrl, ['detectUrl'])
+        : undefined;
     let auth: CameraConfig['auth'];
     if (input.auth) {
       const a = input.auth;
       if (a.password !== undefined) auth = { username: a.username, password: a.password };
       else if (a.passwordEnv !== undefined) auth = { username: a.username, passwordEnv: a.passwordEnv };
+      else if (stored?.auth && !sameServer(stored, url))
+        throw new ValidationError(
+          'invalid body',
+          [
+            {
+              code: 'custom',
+              path: ['auth', 'password'],
+              message: 'the camera host changed: give the password (or passwordEnv) again',
+            },
+          ],
+          'bad_request',
+        );
       else if (stored?.auth)
         auth =
           stored.auth.password !== undefined
@@ -254,7 +305,12 @@ export class CameraAdminService {
           'bad_request',
         );
     }
-    return this.validCamera({ ...fields, url, ...(auth ? { auth } : {}) });
+    return this.validCamera({
+      ...fields,
+      url,
+      ...(detectUrl !== undefined ? { detectUrl } : {}),
+      ...(auth ? { auth } : {}),
+    });
   }
 
   private validCamera(c: unknown): CameraConfig {
@@ -435,7 +491,11 @@ export class CameraAdminService {
     const ms = () => this.deps.clock.now() - t0;
     const stored = body.cameraId ? (this.deps.repo.get(body.cameraId)?.camera ?? null) : null;
     let url = body.url;
-    if (stored && USERINFO.test(stored.url) && url === redactUrl(stored.url)) url = stored.url;
+    if (stored) {
+      for (const s of [stored.url, stored.detectUrl]) {
+        if (s !== undefined && hasUserinfo(s) && url === redactUrl(s)) url = s;
+      }
+    }
     if (!/^rtsps?:\/\/[^/\s]+/i.test(url))
       return {
         ok: false,
@@ -448,7 +508,14 @@ export class CameraAdminService {
       const a = body.auth;
       if (a.password !== undefined) auth = { username: a.username, password: a.password };
       else if (a.passwordEnv !== undefined) auth = { username: a.username, passwordEnv: a.passwordEnv };
-      else if (stored?.auth) auth = { ...stored.auth, username: a.username };
+      else if (stored?.auth && sameServer(stored, url)) auth = { ...stored.auth, username: a.username };
+      else if (stored?.auth)
+        return {
+          ok: false,
+          reason: 'missing_secret',
+          message: 'this URL is not the camera’s stored host: type the password to test it',
+          ms: ms(),
+        };
     }
     let full: string;
     try {

@@ -206,12 +206,12 @@ describe('camera admin API', () => {
     const bad = await admin.req(
       'PUT',
       '/api/admin/cameras/cam-a',
-      { ...formOf(cur), sampleIntervalMs: 5, url: 'http://x' },
+      { ...formOf(cur), sampleIntervalMs: 5, url: 'http://x', rangeM: 1e308 },
       etag,
     );
     expect(bad.status).toBe(400);
     const paths = bad.body.error.details.map((i: { path: unknown[] }) => i.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['sampleIntervalMs', 'url']));
+    expect(paths).toEqual(expect.arrayContaining(['sampleIntervalMs', 'url', 'rangeM']));
 
     const badView = await admin.req(
       'PUT',
@@ -351,10 +351,90 @@ describe('camera admin API', () => {
     expect(http.body).toMatchObject({ ok: false, reason: 'not_rtsp' });
     const noEnv = await admin.req('POST', '/api/admin/cameras/test', {
       url: 'rtsp://10.0.0.1/good',
-      auth: { username: 'u', passwordEnv: 'NOT_SET_ANYWHERE' },
+      auth: { username: 'u', passwordEnv: 'CAM_NOT_SET_ANYWHERE' },
     });
     expect(noEnv.body).toMatchObject({ ok: false, reason: 'missing_secret' });
-    expect(noEnv.body.message).toContain('NOT_SET_ANYWHERE');
+    expect(noEnv.body.message).toContain('CAM_NOT_SET_ANYWHERE');
+  });
+
+  it('keeps secrets: raw @ refused, CAM_ env names only, detectUrl redacted, credentials follow a path edit but not a new host', async () => {
+    const body = { id: 'cam-s', name: 'S', channel: 'visible', detectors: ['smoke'] };
+    const rawAt = await admin.req('POST', '/api/admin/cameras', {
+      ...body,
+      url: 'rtsp://ops@site:Pw9x@10.0.0.7/x',
+    });
+    expect(rawAt.status).toBe(400);
+    expect(rawAt.body.error.details[0].path).toEqual(['url']);
+    expect(rawAt.text).not.toContain('Pw9x');
+    const space = await admin.req('POST', '/api/admin/cameras', {
+      ...body,
+      url: 'rtsp://cam:Hunter 22@10.0.0.7/x',
+    });
+    expect(space.status).toBe(400);
+    const noHost = await admin.req('POST', '/api/admin/cameras', { ...body, url: 'rtsp://' });
+    expect(noHost.status).toBe(400);
+    const home = await admin.req('POST', '/api/admin/cameras/test', {
+      url: 'rtsp://10.0.0.1/good',
+      auth: { username: 'x', passwordEnv: 'HOME' },
+    });
+    expect(home.status).toBe(400);
+
+    const created = await admin.req('POST', '/api/admin/cameras', {
+      ...body,
+      url: 'rtsp://op:MainPw1@10.0.0.7/Streaming/101',
+      detectUrl: 'rtsp://op:SubPw2@10.0.0.7/Streaming/102',
+      auth: null,
+    });
+    expect(created.status).toBe(201);
+    expect(created.text).not.toMatch(/MainPw1|SubPw2/);
+    expect(created.body.camera.detectUrl).toBe('rtsp://***@10.0.0.7/Streaming/102');
+    const got = await admin.req('GET', '/api/admin/cameras/cam-s');
+    expect(got.text).not.toMatch(/MainPw1|SubPw2/);
+
+    // the form sends the redacted URL back with a new path: the stored user:password stays
+    const moved = await admin.req(
+      'PUT',
+      '/api/admin/cameras/cam-s',
+      { ...formOf(got.body.camera), url: 'rtsp://***@10.0.0.7/Streaming/103' },
+      { 'if-match': `"${got.body.camera.version}"` },
+    );
+    expect(moved.status).toBe(200);
+    const text = readFileSync(path.join(dir, 'cameras.yaml'), 'utf8');
+    expect(text).toContain('rtsp://op:MainPw1@10.0.0.7/Streaming/103');
+    expect(text).toContain('rtsp://op:SubPw2@10.0.0.7/Streaming/102');
+    expect(text).not.toContain('***');
+    // … but never to another host
+    const elsewhere = await admin.req(
+      'PUT',
+      '/api/admin/cameras/cam-s',
+      { ...formOf(moved.body.camera), url: 'rtsp://***@10.9.9.9/Streaming/103' },
+      { 'if-match': `"${moved.body.camera.version}"` },
+    );
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error.details[0].path).toEqual(['url']);
+
+    // stored auth (cam-a: passwordEnv) is not sent to another host by the connection test (the stub probe would
+    // answer auth_failed had it been called)
+    const other = await admin.req('POST', '/api/admin/cameras/test', {
+      url: 'rtsp://10.66.0.1/a',
+      cameraId: 'cam-a',
+      auth: { username: 'viewer' },
+    });
+    expect(other.body).toMatchObject({ ok: false, reason: 'missing_secret' });
+    const ca = (await admin.req('GET', '/api/admin/cameras/cam-a')).body.camera;
+    const moveA = await admin.req(
+      'PUT',
+      '/api/admin/cameras/cam-a',
+      { ...formOf(ca), url: 'rtsp://10.66.0.1/a' },
+      { 'if-match': `"${ca.version}"` },
+    );
+    expect(moveA.status).toBe(400);
+    expect(moveA.body.error.details[0].path).toEqual(['auth', 'password']);
+
+    const del = await admin.req('DELETE', '/api/admin/cameras/cam-s', undefined, {
+      'if-match': `"${moved.body.camera.version}"`,
+    });
+    expect(del.status).toBe(204);
   });
 
   it('go-to-preset: 409 without ONVIF, 502 when the camera does not answer', async () => {

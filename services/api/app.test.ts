@@ -29,7 +29,9 @@ const alert = (id: string, at: string): Alert => ({
 const cleanup: (() => void)[] = [];
 afterEach(() => cleanup.splice(0).forEach((f) => f()));
 
-async function setup(opts: { hasSession?: (cookie: string | undefined) => Promise<boolean> } = {}) {
+async function setup(
+  opts: { hasSession?: (cookie: string | undefined) => Promise<boolean>; sessionRecheckMs?: number } = {},
+) {
   const store = openSqliteStore(':memory:');
   const { app, attach } = createApp({
     ...(opts.hasSession
@@ -38,6 +40,7 @@ async function setup(opts: { hasSession?: (cookie: string | undefined) => Promis
             router: express.Router(),
             socketRooms: () => Promise.resolve([]),
             hasSession: opts.hasSession,
+            ...(opts.sessionRecheckMs !== undefined ? { sessionRecheckMs: opts.sessionRecheckMs } : {}),
           },
         }
       : {}),
@@ -189,5 +192,37 @@ describe('session required (a dispatch domain with users)', () => {
     expect(await attempt('/', 'tw_session=bad')).toBe('refused');
     expect(await attempt('/', 'tw_session=good')).toBe('connected');
     expect(await attempt('/live', 'tw_session=good')).toBe('connected');
+  });
+
+  it('closes open connections whose session has ended (logout, revoked, expired), on every namespace', async () => {
+    const valid = new Set(['tw_session=a', 'tw_session=b']);
+    const { base, io } = await setup({
+      hasSession: (c) => Promise.resolve(valid.has(c ?? '')),
+      sessionRecheckMs: 50,
+    });
+    io.of('/live');
+    const open = (nsp: string, cookie: string) =>
+      new Promise<Socket>((resolve, reject) => {
+        const s = ioClient(`${base}${nsp}`, {
+          transports: ['websocket'],
+          forceNew: true,
+          reconnection: false,
+          extraHeaders: { cookie },
+        });
+        cleanup.push(() => s.close());
+        s.once('connect', () => resolve(s));
+        s.once('connect_error', reject);
+      });
+    const a = await open('/', 'tw_session=a');
+    const aLive = await open('/live', 'tw_session=a');
+    const b = await open('/', 'tw_session=b');
+    const closed = (s: Socket) => new Promise<string>((r) => s.once('disconnect', (reason) => r(reason)));
+    const aClosed = closed(a);
+    const aLiveClosed = closed(aLive);
+    valid.delete('tw_session=a'); // logged out
+    expect(await aClosed).toBe('transport close');
+    expect(await aLiveClosed).toBe('transport close');
+    await new Promise((r) => setTimeout(r, 200)); // several re-checks later
+    expect(b.connected).toBe(true);
   });
 });

@@ -46,6 +46,12 @@ export interface AppDeps {
      * handshake (every namespace: events and live video); `/api/health` and `/metrics` stay open for probes.
      */
     hasSession?: (cookie: string | undefined) => Promise<boolean>;
+    /**
+     * How often (ms) every open socket.io connection's session is checked again (default 15 000): a connection
+     * whose session was logged out, revoked (user disabled, password reset) or expired is closed, on every
+     * namespace. The handshake check alone would let it keep receiving alerts and case events.
+     */
+    sessionRecheckMs?: number;
   };
   /** District map payload (camera sites, FOV wedges, jurisdictions, zones); `GET /api/map` 404s without it. */
   map?: () => MapResponse;
@@ -53,6 +59,13 @@ export interface AppDeps {
   admin?: express.Router;
   /** Prometheus text exposition, if enabled. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+/** The part of an engine.io connection the session re-check uses. */
+interface EngineClient {
+  request: IncomingMessage;
+  transport: { name: string };
+  close(): void;
 }
 
 export interface App {
@@ -210,6 +223,34 @@ export function createApp(deps: AppDeps): App {
             );
           },
         );
+        // Sessions end while connections stay open: check each engine connection (all its namespaces) again.
+        const clients = new Set<EngineClient>();
+        io.engine.on('connection', (c: EngineClient & { once(ev: 'close', f: () => void): void }) => {
+          clients.add(c);
+          c.once('close', () => clients.delete(c));
+        });
+        const recheck = setInterval(() => {
+          for (const c of clients) {
+            hasSession(c.request.headers.cookie).then(
+              (ok) => {
+                if (!ok) {
+                  deps.log.info(
+                    { transport: c.transport.name },
+                    'socket session ended; closing the connection',
+                  );
+                  c.close();
+                }
+              },
+              (e: unknown) =>
+                deps.log.warn(
+                  { err: e instanceof Error ? e.message : String(e) },
+                  'socket session re-check failed',
+                ),
+            );
+          }
+        }, deps.dispatch?.sessionRecheckMs ?? 15_000);
+        recheck.unref();
+        server.once('close', () => clearInterval(recheck));
       }
       // Live events in id order; replay then live, each event exactly once (see eventFeed.ts).
       const feed = createEventFeed({

@@ -12,12 +12,10 @@ import {
   DetectionType,
   NormPolygon,
   PresetConfig,
+  CameraSecretEnv,
   Slug,
   TourConfig,
 } from './config.ts';
-
-/** Environment variable name (as `auth.passwordEnv` in the config). */
-const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name: A-Z, 0-9, _');
 
 /**
  * Camera credentials as the admin form sends them. Leave both `password` and `passwordEnv` out to keep the
@@ -27,7 +25,7 @@ export const AuthInput = z
   .object({
     username: z.string().min(1),
     password: z.string().min(1).optional(),
-    passwordEnv: EnvName.optional(),
+    passwordEnv: CameraSecretEnv.optional(),
   })
   .strict()
   .refine((a) => a.password === undefined || a.passwordEnv === undefined, {

@@ -18,14 +18,43 @@ export const Slug = z
  * An RTSP URL. Credentials may be embedded as URL userinfo (`user:password@` before the host); user and password must be
  * percent-encoded when they contain reserved characters (RFC 3986 §3.2.1).
  */
-export const RtspUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'rtsp:' || u.protocol === 'rtsps:';
-  } catch {
-    return false;
-  }
-}, 'must be an rtsp:// or rtsps:// URL');
+export const RtspUrl = z
+  .string()
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'rtsp:' || u.protocol === 'rtsps:';
+    } catch {
+      return false;
+    }
+  }, 'must be an rtsp:// or rtsps:// URL')
+  .refine(
+    (s) => !/\s/.test(s),
+    'must not contain spaces (percent-encode them in a user name or password: %20)',
+  )
+  .refine(
+    (s) => (/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(s)?.[1] ?? '').split('@').length <= 2,
+    'user name and password must be percent-encoded: write "@" as %40 (or use auth: { username, password })',
+  )
+  .refine((s) => {
+    try {
+      return new URL(s).hostname !== '';
+    } catch {
+      return true; // reported by the first check
+    }
+  }, 'must name a host (rtsp://host[:port]/path)');
+
+/**
+ * Name of the environment variable that holds a camera password (`auth.passwordEnv`). Only `CAM_*` names: the
+ * service reads no other variable for a camera, so neither a config file nor an admin (connection test, camera
+ * form) can make it send its own secrets (`TOWERWATCH_DATABASE_URL`, seed passwords…) to a camera URL.
+ */
+export const CameraSecretEnv = z
+  .string()
+  .regex(
+    /^CAM_[A-Z0-9_]+$/,
+    'must be an environment variable named CAM_… (A-Z, 0-9, _), e.g. CAM_01_PASSWORD',
+  );
 
 /** A point in normalised frame coordinates: x, y in 0..1 from the top-left corner. */
 export const NormPoint = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
@@ -110,10 +139,7 @@ export const CameraFields = z
       .object({
         username: z.string().min(1),
         password: z.string().optional(),
-        passwordEnv: z
-          .string()
-          .regex(/^[A-Z_][A-Z0-9_]*$/)
-          .optional(),
+        passwordEnv: CameraSecretEnv.optional(),
       })
       .strict()
       .refine(
@@ -159,8 +185,11 @@ export const CameraFields = z
     azimuthDeg: z.number().min(0).lt(360).optional(),
     /** Horizontal field of view, degrees. */
     hfovDeg: z.number().gt(0).max(180).optional(),
-    /** Maximum useful range of the camera, m (bearing rays are clipped to it). Default 3000. */
-    rangeM: z.number().positive().default(3000),
+    /**
+     * Maximum useful range of the camera, m (bearing rays are clipped to it). Default 3000. At most 50 km: beyond the
+     * horizon of a 40 m mast (~23 km) no camera resolves a plume, and a huge value would stretch the district map.
+     */
+    rangeM: z.number().positive().max(50_000).default(3000),
     /** ONVIF endpoint for PTZ control (credentials from `auth`). Absent = fixed camera. */
     onvif: z
       .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).default(80) })

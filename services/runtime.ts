@@ -384,6 +384,8 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       const w = workers.get(id);
       workers.delete(id);
       lastFrames.delete(id);
+      // A removed or disabled camera must not stay "online" in /metrics; a restarted one sets it again.
+      statusGauge.remove({ camera: id });
       await w?.stop();
     };
 

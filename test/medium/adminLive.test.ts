@@ -124,7 +124,12 @@ describe('camera admin, live in the runtime', () => {
     expect(otherNow.statusSince).toBe(other.statusSince);
     expect(otherNow.framesSampled).toBeGreaterThan(other.framesSampled);
 
-    // Delete: its worker and its ffmpeg's connection go away, the other camera stays.
+    // Delete: its worker and its ffmpeg's connection go away, the other camera stays, and /metrics forgets it.
+    const online = async () => {
+      const text = await (await fetch(`${rt.url}/metrics`)).text();
+      return text.split('\n').filter((l) => l.startsWith('towerwatch_camera_online{'));
+    };
+    expect(await online()).toContain('towerwatch_camera_online{camera="extra-cam"} 1');
     const v2 = (await admin.req('GET', '/api/admin/cameras/extra-cam')).body.camera.version as string;
     expect(
       (await admin.req('DELETE', '/api/admin/cameras/extra-cam', undefined, { 'if-match': `"${v2}"` }))
@@ -133,6 +138,9 @@ describe('camera admin, live in the runtime', () => {
     expect(await health('extra-cam')).toBeUndefined();
     await waitFor('one RTSP pull left', () => pulls() === 1, 15_000);
     expect((await health('tower-02-thermal'))!.online).toBe(true);
+    const left = await online();
+    expect(left.some((l) => l.includes('"extra-cam"'))).toBe(false);
+    expect(left).toContain('towerwatch_camera_online{camera="tower-02-thermal"} 1');
     // The file holds exactly the original camera again, with its comment.
     const yaml = readFileSync(path.join(configDir, 'cameras.yaml'), 'utf8');
     expect(yaml).toContain('# one camera for this test');

@@ -100,18 +100,20 @@ def _up2_half_pixel(x):
 
 
 class TfjsGraph(nn.Module):
-    """The sub-graph of a tfjs graph model that computes `outputs` (node names) from its NHWC float input.
+    """The sub-graph of a tfjs graph model that computes `outputs` (node names) from its NHWC float input, or,
+    with `inputs` (node names), from those nodes' values (to train only the part of a network above them).
 
     forward(x): x float32 NCHW [N, C, H, W] (the graph's input after its own preprocessing; this class does no
     normalisation) -> tuple of NCHW tensors, one per output. Conv filters and biases are trainable parameters;
     other constants are buffers.
     """
 
-    def __init__(self, model_json_path, outputs):
+    def __init__(self, model_json_path, outputs, inputs=None):
         super().__init__()
         nodes, weights = load_weights(model_json_path)
         self.outputs = list(outputs)
-        order, seen = [], set()
+        self.feeds = list(inputs or [])
+        order, seen = [], set(self.feeds)
 
         def visit(name):
             name = name.split(":")[0].lstrip("^")
@@ -146,8 +148,8 @@ class TfjsGraph(nn.Module):
                 self.params[key] = nn.Parameter(torch.from_numpy(np.ascontiguousarray(self._layout(n, a, nodes))))
             else:
                 self.register_buffer(key, torch.from_numpy(np.ascontiguousarray(a)), persistent=True)
-        self.placeholders = [n for n in self.order if nodes[n]["op"] == "Placeholder"]
-        if len(self.placeholders) != 1:
+        self.placeholders = self.feeds or [n for n in self.order if nodes[n]["op"] == "Placeholder"]
+        if not self.feeds and len(self.placeholders) != 1:
             raise NotImplementedError(f"need exactly one input, got {self.placeholders}")
 
     def _layout(self, name, a, nodes):
@@ -171,8 +173,9 @@ class TfjsGraph(nn.Module):
             return t.reshape(1, -1, 1, 1)
         return t.reshape(()) if t.numel() == 1 else t
 
-    def forward(self, x):
-        env = {self.placeholders[0]: x}
+    def forward(self, *xs):
+        """xs: one NCHW tensor per input (the graph's placeholder, or the `inputs` nodes in their order)."""
+        env = dict(zip(self.placeholders, xs))
 
         def val(name):
             name = name.split(":")[0]

@@ -113,6 +113,13 @@ describe('createApp HTTP', () => {
     ]);
   });
 
+  it('validates the status-history query like the other lists (it used to ignore it)', async () => {
+    const { base } = await setup();
+    for (const q of ['limit=-5', 'limit=abc', 'foo=1', 'limit=1&limit=2', 'limit=1001'])
+      expect((await fetch(`${base}/api/cameras/c1/status-history?${q}`)).status, q).toBe(400);
+    expect((await fetch(`${base}/api/cameras/c1/status-history?limit=5`)).status).toBe(404); // no such camera
+  });
+
   it('serves snapshots and 404s unknown alerts and endpoints as JSON', async () => {
     const { base, add } = await setup();
     await add(alert('a1', '2026-01-01T00:00:00.000Z'));

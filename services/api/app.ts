@@ -14,6 +14,7 @@ import { Server as SocketServer } from 'socket.io';
 import {
   type CameraInfo,
   AlertListQuery,
+  StatusHistoryQuery,
   SocketAuth,
   type ClientToServerEvents,
   type HealthResponse,
@@ -117,8 +118,12 @@ export function createApp(deps: AppDeps): App {
   // Async handlers: express 5 passes a rejected promise to the error handler.
   app.get('/api/cameras/:id/status-history', async (req, res) => {
     const id = req.params['id'] ?? '';
+    const repeated = repeatedQueryParams(req.query);
+    if (repeated.length) throw new HttpError(400, 'bad_query', 'invalid query', repeated);
+    const q = StatusHistoryQuery.safeParse(req.query);
+    if (!q.success) throw new HttpError(400, 'bad_query', 'invalid query', issueDetails(q.error.issues));
     if (!deps.cameras().some((c) => c.id === id)) throw new HttpError(404, 'not_found', 'camera not found');
-    res.json({ changes: await deps.store.statusHistory(id, 200) });
+    res.json({ changes: await deps.store.statusHistory(id, q.data.limit) });
   });
 
   app.get('/api/alerts', async (req, res) => {

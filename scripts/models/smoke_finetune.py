@@ -30,7 +30,6 @@ import cv2
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smoke_pretrained as sp  # noqa: E402
@@ -164,23 +163,13 @@ def train(a):
         xs, ts = [], []
         for _ in range(a.bs):
             f, t = rng.choice(pools[rng.choices(names, weights)[0]])
-            h, w = t.shape
-            if rng.random() < 0.6 and t.sum() > 0:
-                ys, xs_ = torch.nonzero(t, as_tuple=True)
-                k = rng.randrange(len(ys))
-                cy, cx = int(ys[k]) + rng.randint(-C // 3, C // 3), int(xs_[k]) + rng.randint(-C // 3, C // 3)
-                y0, x0 = int(np.clip(cy - C // 2, 0, h - C)), int(np.clip(cx - C // 2, 0, w - C))
-            else:
-                y0, x0 = rng.randint(0, h - C), rng.randint(0, w - C)
-            xs.append(f[:, y0:y0 + C, x0:x0 + C].float())
-            ts.append(t[y0:y0 + C, x0:x0 + C])
+            fc, tc = sp.crop(f, t, C, rng)
+            xs.append(fc)
+            ts.append(tc)
         x = torch.stack(xs)
         t = torch.stack(ts)[:, None]
         lg = net(x[:, :32], x[:, 32:])
-        l = F.binary_cross_entropy_with_logits(lg, t, reduction="none")
-        neg = l[t <= 0.5]
-        k = max(16, neg.numel() // 20)
-        loss = (l * (1 + 4 * t)).mean() + 0.5 * neg.topk(k).values.mean()
+        loss = sp.heatmap_loss(lg, t)
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -186,6 +186,28 @@ def zoom_views(a):
     np.save(f"{a.work}/val_zwins.npy", np.stack(zw))
 
 
+def crop(f, t, C, rng):
+    """A CxC-cell crop of a feature map f [ch, h, w] (float16) and its target t [h, w]: when t has smoke, 60 % of
+    the time around a random smoke cell (jittered by up to C/3), otherwise anywhere. -> (float32 crop, target crop)"""
+    h, w = t.shape
+    if rng.random() < 0.6 and t.sum() > 0:
+        ys, xs = torch.nonzero(t, as_tuple=True)
+        k = rng.randrange(len(ys))
+        cy, cx = int(ys[k]) + rng.randint(-C // 3, C // 3), int(xs[k]) + rng.randint(-C // 3, C // 3)
+        y0, x0 = int(np.clip(cy - C // 2, 0, h - C)), int(np.clip(cx - C // 2, 0, w - C))
+    else:
+        y0, x0 = rng.randint(0, h - C), rng.randint(0, w - C)
+    return f[:, y0:y0 + C, x0:x0 + C].float(), t[y0:y0 + C, x0:x0 + C]
+
+
+def heatmap_loss(logits, t):
+    """v3's loss: BCE with positive weight 5 + 0.5 x mean of the top-5 % negative cell losses (hard negatives)."""
+    l = F.binary_cross_entropy_with_logits(logits, t, reduction="none")
+    neg = l[t <= 0.5]
+    k = max(16, neg.numel() // 20)
+    return (l * (1 + 4 * t)).mean() + 0.5 * neg.topk(k).values.mean()
+
+
 def load_feats(a, name):
     out = {k: np.load(f"{a.work}/{name}_{k}.npy") for k in ("full", "wins", "masks")}
     if name == "train":
@@ -238,23 +260,13 @@ def train(a):
                     t = torch.zeros(f.shape[1:])
             else:
                 f, t = feats[rng.randrange(len(feats))]
-            h, w = t.shape
-            if rng.random() < 0.6 and t.sum() > 0:
-                ys, xs_ = torch.nonzero(t, as_tuple=True)
-                k = rng.randrange(len(ys))
-                cy, cx = int(ys[k]) + rng.randint(-C // 3, C // 3), int(xs_[k]) + rng.randint(-C // 3, C // 3)
-                y0, x0 = int(np.clip(cy - C // 2, 0, h - C)), int(np.clip(cx - C // 2, 0, w - C))
-            else:
-                y0, x0 = rng.randint(0, h - C), rng.randint(0, w - C)
-            xs.append(f[:, y0:y0 + C, x0:x0 + C].float())
-            ts.append(t[y0:y0 + C, x0:x0 + C])
+            fc, tc = crop(f, t, C, rng)
+            xs.append(fc)
+            ts.append(tc)
         x = torch.stack(xs)
         t = torch.stack(ts)[:, None]
         lg = head(x)
-        l = F.binary_cross_entropy_with_logits(lg, t, reduction="none")
-        neg = l[t <= 0.5]
-        k = max(16, neg.numel() // 20)
-        loss = (l * (1 + 4 * t)).mean() + 0.5 * neg.topk(k).values.mean()
+        loss = heatmap_loss(lg, t)
         opt.zero_grad()
         loss.backward()
         opt.step()

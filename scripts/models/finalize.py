@@ -45,9 +45,11 @@ def hotspot():
 
 
 def smoke():
-    r = json.load(open("models/smoke/train_result.json"))
+    """v1/v3 (smoke_train.py, trained from scratch): since v5 became models/smoke, these live in models/smoke-lite/.
+    v5's files are written by smoke_finetune.py (see models/smoke/card.md)."""
+    r = json.load(open("models/smoke-lite/train_result.json"))
     v3 = r.get("recipe") == "v3"
-    write("models/smoke/model.json", {
+    write("models/smoke-lite/model.json", {
         "name": "smoke", "type": "smoke", "kind": "heatmap", "inputName": "input", "outputName": "heatmap",
         "channels": 3, "stride": S.STRIDE, "inputSize": {"width": S.INPUT_W, "height": S.INPUT_H},
         "normalize": {"mean": S.MEAN, "std": S.STD}, "threshold": r["threshold"], "minBoxAreaPx": 4,
@@ -55,7 +57,7 @@ def smoke():
     sel = ("max frame F1 with negative-window FP rate <= 0.0737 on a validation split of whole scene groups "
            "(>= 15% of smoke-hpwren/train, seed 0)") if v3 else "validation split (15% of smoke-hpwren/train, seed 0)"
     extra = {k: r[k] for k in ("recipe", "iters", "n_extra_fesb", "train_minutes", "schedule_changes") if k in r}
-    write("models/smoke/metrics.json", {
+    write("models/smoke-lite/metrics.json", {
         "model": "smoke", "threshold": r["threshold"], "threshold_selected_on": sel,
         "box_match_rule": "pred matches GT box if IoU>=0.1 or pred centre inside GT box; greedy 1:1 by score",
         "negative_frames": "320x256 windows at x in {0,320}, y in {0,224} of each image with no pixel of the 65x65-dilated mask",

@@ -156,7 +156,7 @@ export async function withDetect<T>(
     store?: 'memory' | 'file';
   } = {},
 ): Promise<T> {
-  const modelsDir = path.join(REPO_ROOT, 'models');
+  const modelsDir = o.modelsDir ?? path.join(REPO_ROOT, 'models');
   const types: DetectionType[] = ['smoke', 'hotspot'];
   const pool = how === 'pool' ? await DetectorPool.start({ modelsDir, types }) : undefined;
   const local = how === 'inprocess' ? await loadManifestModels(modelsDir, { types, threads: 1 }) : [];

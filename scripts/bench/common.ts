@@ -45,6 +45,8 @@ export interface BenchOptions {
   series?: string;
   /** Capacity step: camera counts to try instead of the series' own levels (`--levels 50,60`). */
   levels?: number[];
+  /** Models directory with its manifest.yaml (`--models DIR`; default the repo's models/), e.g. a copy with a cadence. */
+  modelsDir?: string;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

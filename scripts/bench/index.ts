@@ -4,6 +4,7 @@
  * Prints a table per step and rewrites that step's section of BENCHMARKS.md (`--no-write` to skip).
  * Every step is bounded in time; the default `all` run takes several minutes on 2 cores.
  */
+import path from 'node:path';
 import { acquireSpawnHost, killAllChildrenSync } from '../../services/capture/processes.ts';
 import {
   BENCHMARKS_MD,
@@ -30,7 +31,7 @@ const ALL = ['decode', 'capacity', 'inference', 'store', 'fanout', 'soak'];
 
 function usage(): never {
   process.stderr.write(
-    `usage: tsx scripts/bench/index.ts <${[...Object.keys(STEPS), 'all'].join('|')}>... [--quick] [--no-write] [--soak-minutes M] [--soak-cameras N] [--heap-snapshots DIR] [--soak-samples FILE] [--series TEXT] [--levels N,N]\n`,
+    `usage: tsx scripts/bench/index.ts <${[...Object.keys(STEPS), 'all'].join('|')}>... [--quick] [--no-write] [--soak-minutes M] [--soak-cameras N] [--heap-snapshots DIR] [--soak-samples FILE] [--series TEXT] [--levels N,N] [--models DIR]\n`,
   );
   process.exit(2);
 }
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     '--soak-samples',
     '--series',
     '--levels',
+    '--models',
   ]);
   const names = argv.filter((a, i) => !a.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
   if (names.length === 0) names.push('all');
@@ -58,12 +60,14 @@ async function main(): Promise<void> {
   const series = value('--series');
   const levelsArg = value('--levels');
   const levels = levelsArg?.split(',').map(Number);
+  const modelsDir = value('--models');
   if (levels?.some((n) => !Number.isInteger(n) || n < 1)) usage();
   const o: BenchOptions = {
     quick,
     verbose: true,
     ...(series !== undefined ? { series } : {}),
     ...(levels ? { levels } : {}),
+    ...(modelsDir !== undefined ? { modelsDir: path.resolve(modelsDir) } : {}),
   };
   const failures: string[] = [];
   // As in production (services/runtime.ts): children are started from the small spawn host, so spawning an
@@ -79,7 +83,10 @@ async function main(): Promise<void> {
       const wallS = (Date.now() - t0) / 1000;
       const extra = argv
         .flatMap((a, i) =>
-          valued.has(a) && name === (a.startsWith('--soak') ? 'soak' : 'capacity')
+          valued.has(a) &&
+          (a === '--models'
+            ? name === 'capacity' || name === 'soak'
+            : name === (a.startsWith('--soak') ? 'soak' : 'capacity'))
             ? [` ${a} ${JSON.stringify(argv[i + 1] ?? '')}`]
             : [],
         )

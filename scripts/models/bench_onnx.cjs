@@ -1,11 +1,13 @@
 // Loads models/<name>/model.onnx with onnxruntime-node, checks output name/shape/range, prints median ms over 20 runs
-// at the model.json inputSize.  Usage (repo root): node scripts/models/bench_onnx.cjs hotspot smoke
+// at the model.json inputSize.  Usage (repo root): node scripts/models/bench_onnx.cjs hotspot smoke /tmp/smoke8
+// (a name is models/<name>; an argument with a '/' is a model directory: model.json + model.onnx)
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 (async () => {
   for (const name of process.argv.slice(2)) {
-    const cfg = JSON.parse(fs.readFileSync(`models/${name}/model.json`, 'utf8'));
-    const sess = await ort.InferenceSession.create(`models/${name}/model.onnx`, { intraOpNumThreads: 1 });
+    const dir = name.includes('/') ? name : `models/${name}`;
+    const cfg = JSON.parse(fs.readFileSync(`${dir}/model.json`, 'utf8'));
+    const sess = await ort.InferenceSession.create(`${dir}/model.onnx`, { intraOpNumThreads: 1 });
     const { width: W, height: H } = cfg.inputSize;
     const data = new Float32Array(cfg.channels * H * W).map(() => Math.random() * 2 - 1);
     const feeds = { [cfg.inputName]: new ort.Tensor('float32', data, [1, cfg.channels, H, W]) };

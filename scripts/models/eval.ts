@@ -10,7 +10,7 @@
  *    the first alert (the clips have no labels, so this is time-to-first-alert from clip start), and the alert
  *    count on the smoke-free cloud/haze negative clip (5 min of clip time; it should raise none).
  *    `--clips-only` runs just this section (`--alerts` lists each alert: clip times, status, score, box); `--no-python` skips step 1; `--models DIR` evaluates another models
- *    directory (same layout, e.g. an int8 copy from scripts/models/quantize_int8.py).
+ *    directory (same layout, e.g. an optimised or int8 copy from scripts/models/optimize_onnx.py).
  * 4. Dust (physics-based, no real dust data): the synthetic validation of models/dust/card.md at the manifest's
  *    threshold (scripts/models/dustEvalLib.ts; skip with --no-dust).
  */

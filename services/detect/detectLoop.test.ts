@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CameraConfig, type DetectionType } from '../schemas/config.ts';
 import { captureOutputSize } from '../capture/ffmpegArgs.ts';
-import { frameNeedsFor, type Detector } from './detectLoop.ts';
+import type { SampledFrame } from '../capture/cameraWorker.ts';
+import type { TypeObservation } from '../events/alertService.ts';
+import { silentLogger } from '../util/logger.ts';
+import { cadenceDue, DetectLoop, frameNeedsFor, type AlertSink, type Detector } from './detectLoop.ts';
 import { DustDetector } from './dustDetector.ts';
 import { DustParams } from './dust.ts';
 
@@ -61,5 +64,101 @@ describe('frameNeedsFor', () => {
       { input: { width: 320, height: 0 }, nativeScale: false },
     ]);
     expect(captureOutputSize({ width: 1920, height: 1080 }, needs)).toEqual({ width: 854, height: 480 });
+  });
+});
+
+describe('cadenceDue', () => {
+  it('runs every frame at cadence 1, every Nth frame of a quiet view, and every frame while tracking', () => {
+    expect([0, 1, 2, 3].map((n) => cadenceDue(n, 1, false))).toEqual([true, true, true, true]);
+    expect([0, 1, 2, 3, 4, 5, 6].map((n) => cadenceDue(n, 3, false))).toEqual([
+      true,
+      false,
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect([1, 2, 4, 5].map((n) => cadenceDue(n, 3, true))).toEqual([true, true, true, true]);
+  });
+});
+
+describe('DetectLoop cadence (manifest everyNthFrame)', () => {
+  const frame = (seq: number, presetId: string | null = null): SampledFrame => ({
+    cameraId: 'c',
+    presetId,
+    capturedAt: 1_000 * seq,
+    seq,
+    image: { width: 4, height: 4, data: Buffer.alloc(48) },
+  });
+  const counting = (name: string, type: DetectionType, everyNthFrame?: number) => {
+    const calls: number[] = [];
+    const d: Detector = {
+      spec: { name, type, ...(everyNthFrame ? { everyNthFrame } : {}) },
+      detect: (img, opts) => {
+        calls.push(Date.parse(opts?.context?.capturedAt ?? ''));
+        return Promise.resolve({ model: name, detections: [], views: 1, ms: 0 });
+      },
+    };
+    return { d, calls };
+  };
+  const setup = () => {
+    const smoke = counting('smoke', 'smoke', 3);
+    const hot = counting('hotspot', 'hotspot');
+    const tracking = new Set<string>();
+    const observed: { seq: number; types: string[] }[] = [];
+    const sink: AlertSink = {
+      observeFrame: (f, obs: readonly TypeObservation[]) => {
+        observed.push({ seq: (f as SampledFrame).seq, types: obs.map((o) => o.type) });
+        return Promise.resolve();
+      },
+      idle: () => Promise.resolve(),
+      tracking: (cameraId, presetId, type) => tracking.has(`${cameraId}|${presetId ?? ''}|${type}`),
+    };
+    const loop = new DetectLoop({
+      cameras: new Map([['c', cam({ detectors: ['smoke', 'hotspot'] })]]),
+      detectors: new Map<DetectionType, Detector>([
+        ['smoke', smoke.d],
+        ['hotspot', hot.d],
+      ]),
+      alerts: sink,
+      log: silentLogger(),
+    });
+    const push = async (f: SampledFrame) => {
+      loop.push(f);
+      await loop.drain();
+    };
+    return { smoke, hot, tracking, observed, loop, push };
+  };
+
+  it('runs a cadence-3 model on frames 1, 4, 7 of a quiet view; other models and the frame count are unaffected', async () => {
+    const t = setup();
+    for (let i = 1; i <= 7; i++) await t.push(frame(i));
+    expect(t.smoke.calls).toEqual([1_000, 4_000, 7_000]);
+    expect(t.hot.calls).toHaveLength(7);
+    expect(t.observed.map((o) => o.types.includes('smoke'))).toEqual([
+      true,
+      false,
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect(t.observed.every((o) => o.types.includes('hotspot'))).toBe(true);
+    expect(t.loop.counts('c')).toEqual({ framesAnalysed: 7, framesDropped: 0 });
+  });
+
+  it('runs it on every frame while the view has a smoke track, and counts each preset separately', async () => {
+    const t = setup();
+    await t.push(frame(1)); // runs (first frame of the view)
+    t.tracking.add('c||smoke');
+    await t.push(frame(2));
+    await t.push(frame(3));
+    t.tracking.clear();
+    await t.push(frame(4)); // 4th frame offered: 3 % 3 === 0, runs
+    await t.push(frame(5)); // quiet again: skipped
+    await t.push(frame(6, 'p1')); // another preset: its own first frame runs
+    expect(t.smoke.calls).toEqual([1_000, 2_000, 3_000, 4_000, 6_000]);
   });
 });

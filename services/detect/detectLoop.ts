@@ -24,6 +24,8 @@ export interface Detector {
     inputSize?: { width: number; height: number };
     /** Tiling mode from the manifest: `never` = the whole frame is resized to the input. */
     tiling?: { mode: 'auto' | 'always' | 'never'; resize?: 'stretch' | 'letterbox' };
+    /** Manifest cadence (default 1 = every frame); see {@link cadenceDue}. */
+    everyNthFrame?: number;
   };
   detect(frame: RgbImage, opts?: DetectOptions): Promise<DetectorResult>;
 }
@@ -78,18 +80,37 @@ export function frameNeedsFor(
   }));
 }
 
+/**
+ * Whether a model runs on a camera view's frame (pure). `seen` counts the view's earlier frames offered to this
+ * model (0 for the first), `every` is the manifest's `everyNthFrame`, `tracking` is true while the alert service
+ * holds a tentative or open track of the model's types for this view. The first frame of a view always runs.
+ */
+export function cadenceDue(seen: number, every: number, tracking: boolean): boolean {
+  return every <= 1 || tracking || seen % every === 0;
+}
+
+/** What the detect loop asks the alert service (AlertService implements it). */
+export interface AlertSink {
+  observeFrame: AlertService['observeFrame'];
+  idle(): Promise<void>;
+  /** True while a tentative or open track of `type` exists for this camera + preset. */
+  tracking(cameraId: string, presetId: string | null, type: DetectionType): boolean;
+}
+
 export class DetectLoop {
   private readonly busy = new Set<string>();
   private readonly waiting = new Map<string, SampledFrame>();
   private readonly counters = new Map<string, CameraCounters>();
   private readonly inflight = new Set<Promise<void>>();
+  /** Frames offered per camera view and model (`camera|preset|model`), for the cadence. */
+  private readonly seen = new Map<string, number>();
 
   constructor(
     private readonly deps: {
       cameras: Map<string, CameraConfig>;
       /** Detectors by type; one multi-type detector may appear under several types (it runs once per frame). */
       detectors: Map<DetectionType, Detector>;
-      alerts: AlertService;
+      alerts: AlertSink;
       log: Logger;
     },
   ) {}
@@ -147,6 +168,16 @@ export class DetectLoop {
     }
     const observations: TypeObservation[] = [];
     for (const [det, types] of byDetector) {
+      const every = det.spec.everyNthFrame ?? 1;
+      if (every > 1) {
+        const key = `${frame.cameraId}|${frame.presetId ?? ''}|${det.spec.name}`;
+        const n = this.seen.get(key) ?? 0;
+        this.seen.set(key, n + 1);
+        const tracking = types.some((t) => this.deps.alerts.tracking(frame.cameraId, frame.presetId, t));
+        // Skipped by design (manifest cadence): its types get no observation for this frame, so their
+        // confirmation windows neither advance nor count a miss.
+        if (!cadenceDue(n, every, tracking)) continue;
+      }
       const thresholds = thresholdsFor(det.spec.threshold ?? 0.5, plan.sensitivity);
       try {
         const r = await det.detect(frame.image, {

@@ -18,6 +18,7 @@ describe('parseManifest', () => {
       kind: 'heatmap',
       enabled: true,
       tiling: { mode: 'auto', overlap: 0.25, factor: 1.5 },
+      everyNthFrame: 1,
     });
     expect(m.models[1]).toMatchObject({
       kind: 'yolo',
@@ -37,6 +38,12 @@ describe('parseManifest', () => {
       /models\.1\.labels: no label maps/,
     );
     expect(() => parseManifest('m.yaml', ok.replace('fire-yolo', 'hotspot'))).toThrow(/duplicate model name/);
+    expect(() =>
+      parseManifest('m.yaml', ok.replace('dir: hotspot }', 'dir: hotspot, everyNthFrame: 0 }')),
+    ).toThrow(/m.yaml:3: models\.0\.everyNthFrame: /);
+    expect(
+      parseManifest('m.yaml', ok.replace('dir: hotspot }', 'dir: hotspot, everyNthFrame: 2 }')).models[0],
+    ).toMatchObject({ everyNthFrame: 2 });
     expect(() => parseManifest('m.yaml', 'version: 1\nmodels: [\n')).toThrow(/m.yaml:\d+: \(yaml\)/);
     expect(() =>
       parseManifest('m.yaml', ok.replace('dir: hotspot', 'dir: hotspot, tiling: { overlap: 0.1 }')),

@@ -40,6 +40,8 @@ export interface ModelInfo {
   /** Tiles per inference (1 = sequential). */
   batch: number;
   tiling: TilingOptions;
+  /** Manifest cadence: analyse every Nth sampled frame of a quiet camera view (services/detect/detectLoop.ts). */
+  everyNthFrame: number;
 }
 
 export interface DetectOptions {
@@ -142,6 +144,7 @@ function resolveEntry(entry: ManifestEntry, modelsDir: string): Resolved {
         layout: 'nchw',
         batch: 1,
         tiling: { ...tilingBase, resize: 'stretch' },
+        everyNthFrame: entry.everyNthFrame,
       },
       onnxFile: path.join(dir, 'model.onnx'),
       inputName: spec.inputName,
@@ -192,6 +195,7 @@ function resolveEntry(entry: ManifestEntry, modelsDir: string): Resolved {
     layout: 'nchw' as const,
     batch: 1,
     tiling: { ...tilingBase, resize: entry.resize },
+    everyNthFrame: entry.everyNthFrame,
   };
   if (entry.kind === 'yolo') {
     return {
@@ -461,6 +465,7 @@ export const OnnxHeatmapModel = {
         enabled: true,
         maxBatch: 1,
         tiling: { mode: 'auto', overlap: 0.25, factor: 1.5 },
+        everyNthFrame: 1,
       },
       path.dirname(dir),
       threads,

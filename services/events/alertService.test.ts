@@ -131,6 +131,24 @@ describe('AlertService', () => {
     expect(events.map((e) => e.kind)).toContain('alert.closed');
   });
 
+  it('reports a camera view as tracking from its first candidate detection until the track is forgotten or closed', async () => {
+    const { svc, frame, clock } = setup();
+    await frame('cam-a', null);
+    await svc.idle();
+    expect(svc.tracking('cam-a', null, 'hotspot')).toBe(false);
+    await frame('cam-a', 30); // tentative track
+    await svc.idle();
+    expect(svc.tracking('cam-a', null, 'hotspot')).toBe(true);
+    expect(svc.tracking('cam-a', null, 'smoke')).toBe(false);
+    expect(svc.tracking('cam-a', 'p1', 'hotspot')).toBe(false);
+    expect(svc.tracking('cam-b', null, 'hotspot')).toBe(false);
+    await frame('cam-a', 30); // opens
+    clock.advance(10_000);
+    await svc.tick();
+    await svc.idle();
+    expect(svc.tracking('cam-a', null, 'hotspot')).toBe(false);
+  });
+
   it('raises two alerts for two fires on one camera', async () => {
     const { store, svc, clock } = setup();
     for (let i = 0; i < 2; i++) {

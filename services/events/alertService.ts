@@ -245,6 +245,11 @@ export class AlertService {
     return (this.deps.encodeJpeg ?? encodeJpeg)(img);
   }
 
+  /** True while a tentative or open track of `type` exists for this camera + preset (the detect cadence). */
+  tracking(cameraId: string, presetId: string | null, type: DetectionType): boolean {
+    return (this.groups.get(keyOf(cameraId, presetId, type))?.state.tracks.length ?? 0) > 0;
+  }
+
   /** True when any detection type of this camera has an open alert (its frames go into that alert's clip). */
   private hasOpenAlert(cameraId: string): boolean {
     for (const [key, g] of this.groups) if (g.alerts.size > 0 && key.startsWith(`${cameraId}|`)) return true;

@@ -91,7 +91,9 @@ async function latency(
     for (const a of [...opened].reverse())
       console.log(`    alert ${a.id}: ${(Date.parse(a.firstSeenAt) / 1000).toFixed(0)}–${(Date.parse(a.lastSeenAt) / 1000).toFixed(0)} s, ${a.status}, peak ${a.peakScore.toFixed(2)}, hits ${a.hits}, track ${a.trackId ?? "—"}, box ${JSON.stringify(a.box)}`);
   return {
-    summary: `${frames.length} samples (${((frames.length * INTERVAL_MS) / 1000).toFixed(0)} s), alerts ${opened.length}, first alert at ${first === undefined ? '—' : `${(first / 1000).toFixed(0)} s`}`,
+    summary:
+      `${frames.length} samples (${((frames.length * INTERVAL_MS) / 1000).toFixed(0)} s), alerts ${opened.length}, first alert at ${first === undefined ? '—' : `${(first / 1000).toFixed(0)} s`}` +
+      ((det.spec.everyNthFrame ?? 1) > 1 ? `, model ran on ${loop.modelRuns()[det.spec.name]?.ran ?? 0} of ${frames.length} (everyNthFrame ${det.spec.everyNthFrame})` : ''),
     alerts: opened.map((a) => ({ firstSeenMs: Date.parse(a.firstSeenAt), lastSeenMs: Date.parse(a.lastSeenAt), box: a.box })),
   };
 }

@@ -97,7 +97,7 @@ describe('DetectLoop cadence (manifest everyNthFrame)', () => {
       spec: { name, type, ...(everyNthFrame ? { everyNthFrame } : {}) },
       detect: (img, opts) => {
         calls.push(Date.parse(opts?.context?.capturedAt ?? ''));
-        return Promise.resolve({ model: name, detections: [], views: 1, ms: 0 });
+        return Promise.resolve({ model: name, type, detections: [], views: 1, tiled: false, ms: 0 });
       },
     };
     return { d, calls };
@@ -147,6 +147,7 @@ describe('DetectLoop cadence (manifest everyNthFrame)', () => {
     ]);
     expect(t.observed.every((o) => o.types.includes('hotspot'))).toBe(true);
     expect(t.loop.counts('c')).toEqual({ framesAnalysed: 7, framesDropped: 0 });
+    expect(t.loop.modelRuns()).toEqual({ smoke: { ran: 3, skipped: 4 }, hotspot: { ran: 7, skipped: 0 } });
   });
 
   it('runs it on every frame while the view has a smoke track, and counts each preset separately', async () => {

@@ -104,6 +104,8 @@ export class DetectLoop {
   private readonly inflight = new Set<Promise<void>>();
   /** Frames offered per camera view and model (`camera|preset|model`), for the cadence. */
   private readonly seen = new Map<string, number>();
+  /** Model runs and cadence skips per model name. */
+  private readonly runs = new Map<string, { ran: number; skipped: number }>();
 
   constructor(
     private readonly deps: {
@@ -114,6 +116,11 @@ export class DetectLoop {
       log: Logger;
     },
   ) {}
+
+  /** Per model: frames it analysed and frames it skipped by its manifest cadence (`everyNthFrame`). */
+  modelRuns(): Record<string, { ran: number; skipped: number }> {
+    return Object.fromEntries([...this.runs].map(([k, v]) => [k, { ...v }]));
+  }
 
   counts(cameraId: string): CameraCounters {
     return { ...(this.counters.get(cameraId) ?? { framesAnalysed: 0, framesDropped: 0 }) };
@@ -169,6 +176,8 @@ export class DetectLoop {
     const observations: TypeObservation[] = [];
     for (const [det, types] of byDetector) {
       const every = det.spec.everyNthFrame ?? 1;
+      let runs = this.runs.get(det.spec.name);
+      if (!runs) this.runs.set(det.spec.name, (runs = { ran: 0, skipped: 0 }));
       if (every > 1) {
         const key = `${frame.cameraId}|${frame.presetId ?? ''}|${det.spec.name}`;
         const n = this.seen.get(key) ?? 0;
@@ -176,8 +185,12 @@ export class DetectLoop {
         const tracking = types.some((t) => this.deps.alerts.tracking(frame.cameraId, frame.presetId, t));
         // Skipped by design (manifest cadence): its types get no observation for this frame, so their
         // confirmation windows neither advance nor count a miss.
-        if (!cadenceDue(n, every, tracking)) continue;
+        if (!cadenceDue(n, every, tracking)) {
+          runs.skipped++;
+          continue;
+        }
       }
+      runs.ran++;
       const thresholds = thresholdsFor(det.spec.threshold ?? 0.5, plan.sensitivity);
       try {
         const r = await det.detect(frame.image, {

@@ -81,25 +81,7 @@ def train_model(train_items, iters, seed, lr_backbone, lr_head, bs=16, log=True)
     opt = torch.optim.AdamW([{"params": net.g.parameters(), "lr": lr_backbone},
                              {"params": net.head.parameters(), "lr": lr_head}], weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, [lr_backbone, lr_head], total_steps=iters, pct_start=0.15)
-    t0 = time.time()
-    net.train()
-    losses = []
-    for it in range(iters):
-        batch = [H.augment(train_items[rng.randrange(len(train_items))], rng) for _ in range(bs)]
-        x = torch.from_numpy(np.stack([b[0] for b in batch])[:, None])
-        t = torch.from_numpy(np.stack([b[1] for b in batch])[:, None])
-        w = torch.from_numpy(np.stack([b[2] for b in batch])[:, None])
-        lg = net.logits(x)
-        w = w * (1 + 19 * t)
-        loss = (F.binary_cross_entropy_with_logits(lg, t, reduction="none") * w).sum() / w.sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-        if log and (it % 50 == 0 or it == iters - 1):
-            print(f"it {it} loss {np.mean(losses[-50:]):.4f} {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
-    net.eval()
+    losses = H.train_steps(net, opt, sched, train_items, iters, rng, bs, H.augment, log, log_every=50)
     return net, losses
 
 

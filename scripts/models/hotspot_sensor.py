@@ -49,23 +49,7 @@ def train_model(items, iters, aug, seed=0, bs=16, log=True):
     net = H.HotNet()
     opt = torch.optim.AdamW(net.parameters(), 3e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=iters, pct_start=0.15)
-    t0 = time.time()
-    net.train()
-    for it in range(iters):
-        batch = [aug(items[rng.randrange(len(items))], rng) for _ in range(bs)]
-        x = torch.from_numpy(np.stack([b[0] for b in batch])[:, None].astype(np.float32))
-        t = torch.from_numpy(np.stack([b[1] for b in batch])[:, None])
-        w = torch.from_numpy(np.stack([b[2] for b in batch])[:, None])
-        lg = net.logits(x)
-        w = w * (1 + 19 * t)
-        loss = (F.binary_cross_entropy_with_logits(lg, t, reduction="none") * w).sum() / w.sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if log and (it % 100 == 0 or it == iters - 1):
-            print(f"  it {it} loss {loss.item():.4f} {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
-    net.eval()
+    H.train_steps(net, opt, sched, items, iters, rng, bs, aug, log, prefix="  ")
     return net
 
 

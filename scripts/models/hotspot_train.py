@@ -179,11 +179,20 @@ def train_model(train_items, iters, seed=0, log=True, bs=16):
     net = HotNet()
     opt = torch.optim.AdamW(net.parameters(), 3e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=iters, pct_start=0.15)
+    train_steps(net, opt, sched, train_items, iters, rng, bs, augment, log)
+    return net
+
+
+def train_steps(net, opt, sched, items, iters, rng, bs, aug, log=True, log_every=100, prefix=""):
+    """The training loop shared by the hotspot recipes: `iters` steps of `bs` augmented crops drawn with `rng`,
+    weighted BCE on the heatmap logits (positive cells x20, class-0 hard negatives as `aug` weights them).
+    Leaves `net` in eval mode; returns the per-step losses."""
     t0 = time.time()
     net.train()
+    losses = []
     for it in range(iters):
-        batch = [augment(train_items[rng.randrange(len(train_items))], rng) for _ in range(bs)]
-        x = torch.from_numpy(np.stack([b[0] for b in batch])[:, None])
+        batch = [aug(items[rng.randrange(len(items))], rng) for _ in range(bs)]
+        x = torch.from_numpy(np.stack([b[0] for b in batch])[:, None].astype(np.float32))
         t = torch.from_numpy(np.stack([b[1] for b in batch])[:, None])
         w = torch.from_numpy(np.stack([b[2] for b in batch])[:, None])
         lg = net.logits(x)
@@ -193,10 +202,12 @@ def train_model(train_items, iters, seed=0, log=True, bs=16):
         loss.backward()
         opt.step()
         sched.step()
-        if log and (it % 100 == 0 or it == iters - 1):
-            print(f"it {it} loss {loss.item():.4f} {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
+        losses.append(loss.item())
+        if log and (it % log_every == 0 or it == iters - 1):
+            print(f"{prefix}it {it} loss {np.mean(losses[-log_every:]):.4f} {time.time() - t0:.0f}s", file=sys.stderr,
+                  flush=True)
     net.eval()
-    return net
+    return losses
 
 
 # ---------------------------------------------------------------- inference / eval

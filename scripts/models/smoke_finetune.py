@@ -115,12 +115,7 @@ def cache(a):
         y0 = int(np.clip(ys.mean() - st.WIN_H / 2, 0, h - st.WIN_H))
         views["pwin"].append((run(img[y0:y0 + st.WIN_H, x0:x0 + st.WIN_W]), mask[y0:y0 + st.WIN_H, x0:x0 + st.WIN_W]))
         for centred in (True, False):
-            if centred:
-                k = rng.randrange(len(ys))
-                x0 = int(np.clip(xs[k] - 160 + rng.randint(-80, 80), 0, w - 320))
-                y0 = int(np.clip(ys[k] - 120 + rng.randint(-60, 60), 0, h - 240))
-            else:
-                x0, y0 = rng.randint(0, w - 320), rng.randint(0, h - 240)
+            x0, y0 = sp.zoom_origin(rng, xs, ys, w, h, centred)
             m = cv2.resize(mask[y0:y0 + 240, x0:x0 + 320], (640, 480), interpolation=cv2.INTER_NEAREST)
             views["zoom"].append((run(up(img[y0:y0 + 240, x0:x0 + 320])), m))
         if i % 100 == 0:

@@ -131,6 +131,16 @@ def features(a):
 
 
 @torch.no_grad()
+def zoom_origin(rng, xs, ys, w, h, centred):
+    """Top-left (x0, y0) of a 320x240 window to be zoomed x2 to 640x480: centred (±80, ±60 px jitter) on a random smoke
+    pixel (xs, ys = the mask's nonzero coordinates) when `centred`, else anywhere in the w x h frame."""
+    if centred:
+        k = rng.randrange(len(ys))
+        return (int(np.clip(xs[k] - 160 + rng.randint(-80, 80), 0, w - 320)),
+                int(np.clip(ys[k] - 120 + rng.randint(-60, 60), 0, h - 240)))
+    return rng.randint(0, w - 320), rng.randint(0, h - 240)
+
+
 def pos_windows(a):
     """Training split only: for each image, the 320x256 window centred on its smoke (clamped to the frame), at
     native scale, with its mask crop: zoomed-in smoke, so that scale alone does not separate smoke-free windows
@@ -166,12 +176,7 @@ def zoom_views(a):
         h, w = d["mask"].shape
         ys, xs = np.nonzero(d["mask"])
         for centred in (True, False):
-            if centred:
-                k = rng.randrange(len(ys))
-                x0 = int(np.clip(xs[k] - 160 + rng.randint(-80, 80), 0, w - 320))
-                y0 = int(np.clip(ys[k] - 120 + rng.randint(-60, 60), 0, h - 240))
-            else:
-                x0, y0 = rng.randint(0, w - 320), rng.randint(0, h - 240)
+            x0, y0 = zoom_origin(rng, xs, ys, w, h, centred)
             crop = cv2.resize(d["img"][y0:y0 + 240, x0:x0 + 320], (640, 480), interpolation=cv2.INTER_LINEAR)
             m = cv2.resize(d["mask"][y0:y0 + 240, x0:x0 + 320], (640, 480), interpolation=cv2.INTER_NEAREST)
             feats.append(bb(torch.from_numpy(st.norm(crop.astype(np.float32) / 255.0))[None])[0].half().numpy())

@@ -283,8 +283,8 @@ export async function withDetect<T>(
 export async function benchCapacity(o: BenchOptions): Promise<StepResult<CapacityData>> {
   const clip = syntheticClip(o.quick ? 30 : 90);
   const windowS = o.quick ? 6 : 15;
-  const smoke = modelNeed('smoke');
-  const hotspot = modelNeed('hotspot');
+  const smoke = modelNeed('smoke', o.modelsDir);
+  const hotspot = modelNeed('hotspot', o.modelsDir);
   const visible = o.quick ? syntheticClip(30) : realClip(90);
   const thermal = thermalClip(o.quick ? 30 : 90);
   // A tower = one 1080p25 visible camera (smoke) + one 320×256 thermal camera (hotspot), like the demo site.

@@ -486,13 +486,11 @@ export function thermalClip(seconds = 90): BenchClip {
  * What a committed model needs from frames (its `model.json` input size and its manifest tiling mode), without
  * loading onnxruntime: the capture-only fleets use it to scale frames exactly as the runtime would.
  */
-export function modelNeed(name: string): FrameNeed {
-  const manifest = loadManifest(path.join(REPO_ROOT, 'models', 'manifest.yaml'));
+export function modelNeed(name: string, modelsDir = path.join(REPO_ROOT, 'models')): FrameNeed {
+  const manifest = loadManifest(path.join(modelsDir, 'manifest.yaml'));
   const e = manifest.models.find((m) => m.name === name);
-  if (!e || e.kind !== 'heatmap') throw new Error(`no heatmap model "${name}" in models/manifest.yaml`);
-  const spec = ModelSpec.parse(
-    JSON.parse(readFileSync(path.join(REPO_ROOT, 'models', e.dir, 'model.json'), 'utf8')),
-  );
+  if (!e || e.kind !== 'heatmap') throw new Error(`no heatmap model "${name}" in ${modelsDir}/manifest.yaml`);
+  const spec = ModelSpec.parse(JSON.parse(readFileSync(path.join(modelsDir, e.dir, 'model.json'), 'utf8')));
   // heatmap models always stretch (onnxModel.ts)
   return { input: spec.inputSize, nativeScale: e.tiling.mode !== 'never', resize: 'stretch' };
 }

@@ -61,6 +61,10 @@ async function main(): Promise<void> {
   const levelsArg = value('--levels');
   const levels = levelsArg?.split(',').map(Number);
   const modelsDir = value('--models');
+  if (modelsDir !== undefined && steps.some((s) => s !== 'capacity' && s !== 'soak'))
+    process.stderr.write(
+      '--models applies to the capacity and soak steps only; the other steps use models/\n',
+    );
   if (levels?.some((n) => !Number.isInteger(n) || n < 1)) usage();
   const o: BenchOptions = {
     quick,

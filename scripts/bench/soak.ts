@@ -134,9 +134,13 @@ export async function benchSoak(o: BenchOptions): Promise<StepResult<SoakData>> 
     {
       clip: o.quick ? syntheticClip(30) : realClip(90),
       detectors: ['smoke'],
-      frameNeeds: [modelNeed('smoke')],
+      frameNeeds: [modelNeed('smoke', o.modelsDir)],
     },
-    { clip: thermalClip(o.quick ? 30 : 90), detectors: ['hotspot'], frameNeeds: [modelNeed('hotspot')] },
+    {
+      clip: thermalClip(o.quick ? 30 : 90),
+      detectors: ['hotspot'],
+      frameNeeds: [modelNeed('hotspot', o.modelsDir)],
+    },
   ];
   const samples: {
     t: number;

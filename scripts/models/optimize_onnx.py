@@ -71,7 +71,9 @@ def fold_pads(model):
             consumers.setdefault(i, []).append(n)
     folded = []
     for n in g.node:
-        if n.op_type != "Pad" or n.input[1] not in inits or len(n.input) > 2 and n.input[2]:
+        if n.op_type != "Pad" or len(n.input) < 2 or n.input[1] not in inits or len(n.input) > 2 and any(n.input[2:]):
+            continue  # pads must be a constant input (opset >= 11); no constant value, no axes
+        if n.output[0] in {o.name for o in g.output}:
             continue
         if attr(n, "mode", b"constant") not in (b"constant", "constant"):
             continue
@@ -82,7 +84,7 @@ def fold_pads(model):
         if len(p) != 8 or p[0] or p[1] or p[4] or p[5] or min(p) < 0:
             continue
         c = cons[0]
-        if attr(c, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+        if c.input[0] != n.output[0] or attr(c, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
             continue
         cp = list(attr(c, "pads", [0, 0, 0, 0]))
         new = [cp[0] + p[2], cp[1] + p[3], cp[2] + p[6], cp[3] + p[7]]
@@ -191,6 +193,8 @@ def select_convs(model, select):
             continue
         if select == "none":
             continue
+        if sum(i == n.input[1] for m in g.node for i in m.input) != 1:
+            continue  # a weight shared with another node stays float
         if select == "dense" and attr(n, "group", 1) != 1:
             continue
         if select not in ("all", "dense") and not any(s in n.name or s in n.output[0] for s in select.split(",")):
@@ -294,8 +298,7 @@ def quantize(model, convs, ranges):
         for o in n.output:
             order += after.get(o, [])
     g.node.extend(order)
-    if model.opset_import[0].version < 13:
-        model.opset_import[0].version = 13  # per-axis DequantizeLinear
+    # (main() refuses models below opset 13, so per-axis DequantizeLinear needs no opset change)
 
 
 def main():
@@ -313,6 +316,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         node_tool("optimize", a.model, f"{tmp}/basic.onnx")
         model = onnx.load(f"{tmp}/basic.onnx")
+        opset = next((i.version for i in model.opset_import if i.domain in ("", "ai.onnx")), 0)
+        if opset < 13:
+            raise SystemExit(f"{a.model}: opset {opset}; export with opset >= 13 (this script does not convert opsets)")
         pads = fold_pads(model)
         hard = fuse_hard_activations(model) if a.fuse_hard else 0
         convs = select_convs(model, a.select)

@@ -130,7 +130,6 @@ def features(a):
         del items, masks
 
 
-@torch.no_grad()
 def zoom_origin(rng, xs, ys, w, h, centred):
     """Top-left (x0, y0) of a 320x240 window to be zoomed x2 to 640x480: centred (±80, ±60 px jitter) on a random smoke
     pixel (xs, ys = the mask's nonzero coordinates) when `centred`, else anywhere in the w x h frame."""
@@ -141,6 +140,7 @@ def zoom_origin(rng, xs, ys, w, h, centred):
     return rng.randint(0, w - 320), rng.randint(0, h - 240)
 
 
+@torch.no_grad()
 def pos_windows(a):
     """Training split only: for each image, the 320x256 window centred on its smoke (clamped to the frame), at
     native scale, with its mask crop: zoomed-in smoke, so that scale alone does not separate smoke-free windows

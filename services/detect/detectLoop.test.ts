@@ -135,7 +135,7 @@ describe('DetectLoop cadence (manifest everyNthFrame)', () => {
     expect(t.loop.modelRuns()).toEqual({ smoke: { ran: 3, skipped: 4 }, hotspot: { ran: 7, skipped: 0 } });
   });
 
-  it('runs it on every frame while the view has a smoke track, and counts each preset separately', async () => {
+  it('runs it on every frame while the view has a smoke track, and on the first frame of every preset visit', async () => {
     const t = setup();
     await t.push(frame(1)); // runs (first frame of the view)
     t.tracking.add('c||smoke');
@@ -144,7 +144,34 @@ describe('DetectLoop cadence (manifest everyNthFrame)', () => {
     t.tracking.clear();
     await t.push(frame(4)); // 4th frame offered: 3 % 3 === 0, runs
     await t.push(frame(5)); // quiet again: skipped
-    await t.push(frame(6, 'p1')); // another preset: its own first frame runs
-    expect(t.smoke.calls).toEqual([1_000, 2_000, 3_000, 4_000, 6_000]);
+    await t.push(frame(6, 'p1')); // another preset: the first frame of the visit runs
+    await t.push(frame(7, 'p1')); // skipped
+    await t.push(frame(8)); // back on the first view: a new visit, runs
+    await t.push(frame(9)); // skipped
+    expect(t.smoke.calls).toEqual([1_000, 2_000, 3_000, 4_000, 6_000, 8_000]);
+  });
+  it('keeps a separate count for two loaded copies of one model name (one per type)', async () => {
+    const a = counting('fire-yolo', 'hotspot', 2);
+    const b = counting('fire-yolo', 'smoke', 2);
+    const sink: AlertSink = {
+      observeFrame: () => Promise.resolve(),
+      idle: () => Promise.resolve(),
+      tracking: () => false,
+    };
+    const loop = new DetectLoop({
+      cameras: new Map([['c', cam({ detectors: ['smoke', 'hotspot'] })]]),
+      detectors: new Map<DetectionType, Detector>([
+        ['hotspot', a.d],
+        ['smoke', b.d],
+      ]),
+      alerts: sink,
+      log: silentLogger(),
+    });
+    for (let i = 1; i <= 4; i++) {
+      loop.push(frame(i));
+      await loop.drain();
+    }
+    expect(a.calls).toEqual([1_000, 3_000]);
+    expect(b.calls).toEqual([1_000, 3_000]);
   });
 });

@@ -81,9 +81,11 @@ export function frameNeedsFor(
 }
 
 /**
- * Whether a model runs on a camera view's frame (pure). `seen` counts the view's earlier frames offered to this
- * model (0 for the first), `every` is the manifest's `everyNthFrame`, `tracking` is true while the alert service
- * holds a tentative or open track of the model's types for this view. The first frame of a view always runs.
+ * Whether a model runs on a camera view's frame (pure). `seen` counts the earlier frames of the camera's current
+ * visit to this view (camera + preset) offered to this model (0 for the first), `every` is the manifest's
+ * `everyNthFrame`, `tracking` is true while the alert service holds a tentative or open track of the model's
+ * types for this view. The first frame of every visit always runs (a patrol that dwells only a frame or two on
+ * a preset still has each visit analysed).
  */
 export function cadenceDue(seen: number, every: number, tracking: boolean): boolean {
   return every <= 1 || tracking || seen % every === 0;
@@ -102,8 +104,11 @@ export class DetectLoop {
   private readonly waiting = new Map<string, SampledFrame>();
   private readonly counters = new Map<string, CameraCounters>();
   private readonly inflight = new Set<Promise<void>>();
-  /** Frames offered per camera view and model (`camera|preset|model`), for the cadence. */
-  private readonly seen = new Map<string, number>();
+  /**
+   * Cadence state per camera: the preset of its current visit and the frames offered to each model (by Detector
+   * identity: one model name may be loaded twice, e.g. in the pool and in-process) during that visit.
+   */
+  private readonly visits = new Map<string, { presetId: string | null; seen: Map<Detector, number> }>();
   /** Model runs and cadence skips per model name. */
   private readonly runs = new Map<string, { ran: number; skipped: number }>();
 
@@ -179,9 +184,11 @@ export class DetectLoop {
       let runs = this.runs.get(det.spec.name);
       if (!runs) this.runs.set(det.spec.name, (runs = { ran: 0, skipped: 0 }));
       if (every > 1) {
-        const key = `${frame.cameraId}|${frame.presetId ?? ''}|${det.spec.name}`;
-        const n = this.seen.get(key) ?? 0;
-        this.seen.set(key, n + 1);
+        let visit = this.visits.get(frame.cameraId);
+        if (!visit || visit.presetId !== frame.presetId)
+          this.visits.set(frame.cameraId, (visit = { presetId: frame.presetId, seen: new Map() }));
+        const n = visit.seen.get(det) ?? 0;
+        visit.seen.set(det, n + 1);
         const tracking = types.some((t) => this.deps.alerts.tracking(frame.cameraId, frame.presetId, t));
         // Skipped by design (manifest cadence): its types get no observation for this frame, so their
         // confirmation windows neither advance nor count a miss.

@@ -46,8 +46,8 @@ const common = {
   maxBatch: z.number().int().min(1).max(64).default(4),
   /**
    * Cadence: run the model on every Nth sampled frame of a camera view (camera + preset) while nothing of its
-   * types is being tracked there, and on every frame while something is (a tentative or open track), so that
-   * confirmation and closing work at the full sampling rate. 1 (default) = every frame. A CPU lever for slow
+   * types is being tracked there (always on the first frame of each visit to a preset), and on every frame while
+   * something is (a tentative or open track), so that confirmation and closing work at the full sampling rate. 1 (default) = every frame. A CPU lever for slow
    * models on phenomena that develop over minutes (smoke): the first detection of a new plume comes up to
    * (N − 1) sampling intervals later (BENCHMARKS.md, models/smoke/card.md).
    */

@@ -167,7 +167,8 @@ describe('camera admin in the browser', () => {
     // Stored in the (temp) config file, comments kept; the repository's demo config is untouched.
     const yaml = readFileSync(path.join(configDir, 'cameras.yaml'), 'utf8');
     expect(yaml).toContain('# Demo camera fleet.');
-    expect(yaml).toMatch(/id: tower-02-thermal[\s\S]*masks:/);
+    // Inside tower-02's own block (tower-03-visible has a mask of its own further down).
+    expect(yaml).toMatch(/id: tower-02-thermal(?:(?!\n {2}- id:)[\s\S])*masks:/);
     expect(readFileSync(path.join(DEMO_DIR, 'cameras.yaml'), 'utf8')).toBe(repoCamerasYaml);
     const stored = (await page.evaluate(
       async (id) => (await (await fetch(`/api/admin/cameras/${id}`)).json()) as unknown,

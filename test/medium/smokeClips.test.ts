@@ -4,13 +4,17 @@
  * (onnxruntime-node) and the alert service; each camera must raise exactly one smoke alert, with a bearing,
  * within 30 s of coming online, and no second alert while the clip keeps looping.
  *
- * The three clips run as three cameras of one temporary config (camera-config/demo's azimuth/hfov style).
+ * The three clips run as three cameras of one temporary config (camera-config/demo's azimuth/hfov style), each
+ * with the masks / ROI of the demo camera that plays it in camera-config/demo (1528757406: the camera's own mast is
+ * masked there, as an installer would; unmasked, the smoke model fires on it — models/smoke/card.md).
  * Skipped with a message when the clips are absent.
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigDir } from '../../services/config/loadConfig.ts';
+import { demoCameraPlaying } from '../../services/demo/demoFleet.ts';
 import { REPO_ROOT, startTowerWatch, type Runtime } from '../../services/runtime.ts';
 import type { Alert, HealthResponse } from '../../services/schemas/api.ts';
 import { silentLogger } from '../../services/util/logger.ts';
@@ -34,8 +38,16 @@ beforeAll(async () => {
   if (!haveClips) return;
   const dir = mkdtempSync(path.join(tmpdir(), 'tw-smokeclips-'));
   const port = await freePort();
-  const cams = CLIPS.map(
-    (c, i) => `  - id: smoke-${c.id}
+  const demo = loadConfigDir(path.join(REPO_ROOT, 'camera-config', 'demo'));
+  const cams = CLIPS.map((c, i) => {
+    const installed = demoCameraPlaying(demo, path.basename(c.file));
+    // JSON is YAML: the installed camera's view settings, verbatim.
+    const view = [
+      ...(installed?.masks ? [`    masks: ${JSON.stringify(installed.masks)}`] : []),
+      ...(installed?.roi ? [`    roi: ${JSON.stringify(installed.roi)}`] : []),
+    ];
+    return [
+      `  - id: smoke-${c.id}
     name: smoke ${c.id}
     url: rtsp://127.0.0.1:${port}/smoke-${c.id}
     channel: visible
@@ -44,7 +56,9 @@ beforeAll(async () => {
     location: { lat: 34.25, lon: ${108.9 + i * 0.02}, heightM: 40 }
     azimuthDeg: ${90 + i * 30}
     hfovDeg: 60`,
-  );
+      ...view,
+    ].join('\n');
+  });
   const streams = CLIPS.map((c) => `    - { mount: smoke-${c.id}, clip: ${JSON.stringify(c.file)} }`);
   writeFileSync(
     path.join(dir, 'site.yaml'),
@@ -72,17 +86,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rt?.stop();
 });
-
-/**
- * Clips on which the shipped smoke model meets the issue #4 goal (exactly one smoke alert with a bearing within
- * 30 s) reliably enough to assert it. Measured with this test (it prints each clip's alerts) and with
- * `eval.ts --clips-only`, recorded in models/smoke/card.md "End-to-end checks" (smoke v5, 2026-12-01):
- * 1530901681 and 1559167385 open exactly one alert, first after 1.5–2 s; 1528757406 opens 2 (a small second box
- * 120 px left of the plume becomes its own incident), so it stays out. (v3 met the goal on none.)
- */
-const GOAL_MET = new Set<string>(['1530901681', '1559167385']);
-/** Upper bound on alerts per clip in the test window for every clip: a storm of duplicates fails at once. */
-const MAX_ALERTS_PER_CLIP = 2;
 
 /** Alerts per camera and first-alert delay (ms after all cameras are online), collected once for all clips. */
 let observed: Promise<{ alerts: Alert[]; firstAt: Map<string, number> }> | undefined;
@@ -121,7 +124,7 @@ describe.skipIf(!haveClips)('shared smoke clips looped over RTSP', () => {
     'brings every clip camera online and collects its alerts',
     async () => {
       const { alerts, firstAt } = await observe();
-      // What each clip did, for the card's "End-to-end checks" and for whoever fills GOAL_MET.
+      // What each clip did, for the card's "End-to-end checks".
       for (const c of CLIPS) {
         const mine = alerts.filter((a) => a.cameraId === `smoke-${c.id}`);
         console.log(
@@ -135,17 +138,9 @@ describe.skipIf(!haveClips)('shared smoke clips looped over RTSP', () => {
     FIRST_ALERT_S * 1000 + 15_000 + HOLD_S * 1000 + 90_000,
   );
   for (const c of CLIPS) {
+    // Measured with this test (it prints each clip's alerts) and with `eval.ts --clips-only`, recorded in
+    // models/smoke/card.md "End-to-end checks": each clip opens one alert, first after 1.5–2 s.
     it(
-      `clip ${c.id}: at most ${MAX_ALERTS_PER_CLIP} smoke alerts (no storm), each with a bearing`,
-      async () => {
-        const { alerts } = await observe();
-        const mine = alerts.filter((a) => a.cameraId === `smoke-${c.id}`);
-        expect(mine.length).toBeLessThanOrEqual(MAX_ALERTS_PER_CLIP);
-        for (const a of mine) expect(a.bearingDeg).toEqual(expect.any(Number));
-      },
-      FIRST_ALERT_S * 1000 + 15_000 + HOLD_S * 1000 + 90_000,
-    );
-    it.skipIf(!GOAL_MET.has(c.id))(
       `clip ${c.id}: exactly one smoke alert, with a bearing, within 30 s (issue #4 goal)`,
       async () => {
         const { alerts, firstAt } = await observe();

@@ -8,7 +8,9 @@
  * 3. End-to-end: each shared clip (and the thermal demo clips) sampled every 2 s through DetectLoop +
  *    AlertService (N-of-M confirmation, default alerting config) with a manual clock; prints the clip time of
  *    the first alert (the clips have no labels, so this is time-to-first-alert from clip start), and the alert
- *    count on the smoke-free cloud/haze negative clip (5 min of clip time; it should raise none).
+ *    count on the smoke-free cloud/haze negative clip (5 min of clip time; it should raise none). A clip that a
+ *    camera of camera-config/demo plays is analysed with that camera's masks / ROI (as installed), and once more
+ *    without them, so false boxes on masked structures stay visible.
  *    `--clips-only` runs just this section (`--alerts` lists each alert: clip times, status, score, box); `--no-python` skips step 1; `--models DIR` evaluates another models
  *    directory (same layout, e.g. an optimised or int8 copy from scripts/models/optimize_onnx.py).
  * 4. Dust (physics-based, no real dust data): the synthetic validation of models/dust/card.md at the manifest's

@@ -90,6 +90,45 @@ describe('duty console', () => {
     await page.close();
   });
 
+  it('after a reload: the camera panel matches /api/health, and the header says the alarm needs a click', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`${base}/login`);
+    await page.fill('[data-testid="login-username"]', 'duty1');
+    await page.fill('[data-testid="login-password"]', E2E_DUTY_PASSWORD);
+    await page.click('[data-testid="login-submit"]');
+    await page.waitForURL(`${base}/`, { timeout: 20_000 });
+    // The login click unlocked audio; a reload (no gesture since) leaves it to the browser's autoplay policy.
+    const reloadedAt = Date.now();
+    await page.reload();
+    await expect
+      .poll(() => page.getAttribute('[data-testid="conn-state"]', 'data-state'), { timeout: 20_000 })
+      .toBe('connected');
+    // The fresh page replays the whole event log; each camera's last status event carries the last-frame time of
+    // its status change (the demo cameras came online a minute ago). The panel must show the live figures.
+    const cookie = await loginCookie(base, 'duty1', E2E_DUTY_PASSWORD);
+    const health = await getJson<{ cameras: { id: string }[] }>(base, cookie, '/api/health');
+    const rows = page.locator('[data-testid="camera-row"]');
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(health.cameras.length);
+    await expect
+      .poll(
+        async () => {
+          const times = await rows
+            .locator('time')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
+          return times.every((t) => t !== null && Date.parse(t) >= reloadedAt - 5000);
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    // Headless Chromium holds audio until a gesture: the header says so, and one click anywhere unlocks it.
+    const blocked = page.locator('[data-testid="alarm-blocked"]');
+    await blocked.waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-sound-blocked.png') });
+    await page.mouse.click(5, 500);
+    await expect.poll(() => blocked.count(), { timeout: 10_000 }).toBe(0);
+    await page.close();
+  });
+
   it('stops on SIGTERM to `npm start` leaving no service, ffmpeg or RTSP server', async () => {
     expect(pgrep(`"port":${rtspPort},`).length).toBe(1);
     const exited = new Promise<number | null>((r) => main.proc.once('exit', (code) => r(code)));

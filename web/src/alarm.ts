@@ -1,7 +1,8 @@
 /**
  * The new-alert alarm: a short two-tone beep through Web Audio (no audio file to ship), muted by a toggle
  * persisted in localStorage. Browsers only let audio start after a user gesture; the context is created
- * lazily and resumed on the next click if it is suspended.
+ * lazily and resumed on the next click or key press anywhere (`installGestureUnlock`); until then the header
+ * shows that the sound is blocked (`audioBlocked`).
  */
 export const MUTE_KEY = 'towerwatch.alarmMuted';
 
@@ -31,10 +32,43 @@ function context(): AudioContext | null {
   return ctx;
 }
 
+const audioListeners = new Set<() => void>();
+
 /** Unlocks audio on a user gesture (call from a click handler once). */
 export function unlockAudio(): void {
   const c = context();
   if (c !== null && c.state === 'suspended') void c.resume().catch(() => undefined);
+}
+
+/**
+ * True while the browser holds the alarm's audio until a user gesture: after a reload or a direct navigation
+ * with a restored session there was no login click, so a new alert would be silent. False where Web Audio is
+ * missing (nothing the user can do) or once audio runs.
+ */
+export function audioBlocked(): boolean {
+  const c = context();
+  return c !== null && c.state !== 'running';
+}
+
+/** Subscribe to changes of `audioBlocked()` (for `useSyncExternalStore`); returns the unsubscribe function. */
+export function subscribeAudio(listener: () => void): () => void {
+  const c = context();
+  audioListeners.add(listener);
+  if (c !== null) c.onstatechange = () => audioListeners.forEach((l) => l());
+  return () => audioListeners.delete(listener);
+}
+
+/**
+ * Unlocks audio on the first pointer or key gesture anywhere on the page (capture phase, so no handler can
+ * swallow it), for consoles that were reloaded rather than logged into. Returns the remover.
+ */
+export function installGestureUnlock(target: EventTarget = globalThis): () => void {
+  const handler = (): void => unlockAudio();
+  for (const type of ['pointerdown', 'keydown']) target.addEventListener(type, handler, { capture: true });
+  return () => {
+    for (const type of ['pointerdown', 'keydown'])
+      target.removeEventListener(type, handler, { capture: true });
+  };
 }
 
 /** Plays the alarm (three short beeps, alternating 880 / 660 Hz). No-op where Web Audio is missing. */

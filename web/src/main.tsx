@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { installGestureUnlock } from './alarm.ts';
 import { App } from './components/App.tsx';
 import { initI18n } from './i18n.ts';
 import { restoreSession } from './session.ts';
@@ -7,6 +8,7 @@ import { getStore } from './store.ts';
 import './styles.css';
 
 initI18n();
+installGestureUnlock(document);
 
 const el = document.getElementById('root');
 if (el === null) throw new Error('#root missing from index.html');

@@ -6,6 +6,7 @@ import {
   applySnapshot,
   initialState,
   MAX_CLOSED,
+  replaceCameras,
   resetEventCursor,
   sanitizeEventId,
   selectCameras,
@@ -203,7 +204,13 @@ describe('applyEvent: cameras', () => {
       camStatus(2, camera('cam-a', { name: '一号塔' })),
       camStatus(
         3,
-        camera('cam-b', { name: '二号塔', status: 'stalled', online: false, lastError: 'no frame' }),
+        camera('cam-b', {
+          name: '二号塔',
+          status: 'stalled',
+          online: false,
+          lastError: 'no frame',
+          statusSince: '2025-06-01T01:00:00.000Z',
+        }),
       ),
     ]);
     expect(Object.keys(s.cameras).sort()).toEqual(['cam-a', 'cam-b']);
@@ -217,6 +224,52 @@ describe('applyEvent: cameras', () => {
     expect(s2.alerts).toBe(s1.alerts);
     const s3 = applyEvent(s2, updated(3, alert('a1', { hits: 4 })));
     expect(s3.cameras).toBe(s2.cameras);
+  });
+});
+
+describe('camera list freshness (a fresh console replays the whole event log over the health snapshot)', () => {
+  const t = (h: number) => `2025-06-01T${String(h).padStart(2, '0')}:00:00.000Z`;
+
+  it('a replayed status change older than the snapshot does not overwrite it', () => {
+    const snap = applySnapshot(initialState(0), {
+      cameras: [camera('cam-a', { name: '一号塔 (new)', statusSince: t(5), lastFrameAt: t(9) })],
+    });
+    const s = applyEvents(snap, [
+      camStatus(1, camera('cam-a', { status: 'offline', online: false, statusSince: t(1), name: '一号塔' })),
+      camStatus(
+        2,
+        camera('cam-a', { status: 'online', statusSince: t(2), name: '一号塔', lastFrameAt: t(2) }),
+      ),
+    ]);
+    expect(s.lastEventId).toBe(2);
+    expect(s.cameras['cam-a']).toMatchObject({ name: '一号塔 (new)', statusSince: t(5), lastFrameAt: t(9) });
+    // A newer status change still applies.
+    const s2 = applyEvent(
+      s,
+      camStatus(3, camera('cam-a', { status: 'stalled', online: false, statusSince: t(10) })),
+    );
+    expect(s2.cameras['cam-a']).toMatchObject({ status: 'stalled', statusSince: t(10) });
+  });
+
+  it('replaceCameras drops cameras missing from health and takes its fields, unless the held status is newer', () => {
+    const held = applyEvents(initialState(0), [
+      camStatus(1, camera('deleted', { statusSince: t(1) })),
+      camStatus(2, camera('cam-a', { name: 'old name', statusSince: t(2), lastFrameAt: t(2) })),
+      camStatus(3, camera('cam-b', { status: 'offline', online: false, statusSince: t(8) })),
+    ]);
+    const s = replaceCameras(held, [
+      camera('cam-a', { name: 'new name', statusSince: t(2), lastFrameAt: t(7), framesSampled: 99 }),
+      camera('cam-b', { status: 'online', statusSince: t(6) }), // fetched before cam-b's offline event
+      camera('cam-new', { statusSince: t(7) }),
+    ]);
+    expect(
+      selectCameras(s)
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(['cam-a', 'cam-b', 'cam-new']);
+    expect(s.cameras['cam-a']).toMatchObject({ name: 'new name', lastFrameAt: t(7), framesSampled: 99 });
+    expect(s.cameras['cam-b']).toMatchObject({ status: 'offline', statusSince: t(8) });
+    expect(s.lastEventId).toBe(3);
   });
 });
 

@@ -29,6 +29,12 @@ export function sanitizeEventId(v: unknown): number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
+/** An ISO timestamp as epoch ms (null / unparsable → 0). */
+const time = (iso: string | null): number => {
+  const t = iso === null ? NaN : Date.parse(iso);
+  return Number.isNaN(t) ? 0 : t;
+};
+
 /** Apply one server event. Returns `state` itself (unchanged) when the event was already seen. */
 export function applyEvent(state: ConsoleState, event: ServerEvent): ConsoleState {
   if (!(event.id > state.lastEventId)) return state; // also drops NaN / non-numbers
@@ -45,8 +51,13 @@ export function applyEvent(state: ConsoleState, event: ServerEvent): ConsoleStat
       const closed: Alert = { ...event.alert, status: 'closed', closedAt: event.alert.closedAt ?? event.at };
       return { ...state, lastEventId, alerts: pruneClosed({ ...state.alerts, [closed.id]: closed }) };
     }
-    case 'camera.status':
+    case 'camera.status': {
+      // A replayed status change not newer than what the console holds (the /api/health snapshot loaded before the
+      // replay, or a later event) only advances the cursor: status never goes back in time.
+      const held = state.cameras[event.camera.id];
+      if (held && time(held.statusSince) >= time(event.camera.statusSince)) return { ...state, lastEventId };
       return { ...state, lastEventId, cameras: { ...state.cameras, [event.camera.id]: event.camera } };
+    }
     default: {
       // An event kind this console does not know (newer server): remember the id, change nothing else.
       const _exhaustive: never = event;
@@ -77,6 +88,21 @@ export function applySnapshot(
 }
 
 /**
+ * Replace the camera list with a fresh `/api/health` snapshot. The snapshot is authoritative for which cameras
+ * exist (a camera removed or renamed by an admin emits no event) and for the fields that change without a status
+ * event (name, `lastFrameAt`, frame counters); a camera whose held status is newer than the snapshot's (a
+ * `camera.status` event that arrived while the request was in flight: later `statusSince`) keeps it.
+ */
+export function replaceCameras(state: ConsoleState, cameras: readonly CameraHealth[]): ConsoleState {
+  const next: Record<string, CameraHealth> = {};
+  for (const c of cameras) {
+    const held = state.cameras[c.id];
+    next[c.id] = held && time(held.statusSince) > time(c.statusSince) ? held : c;
+  }
+  return { ...state, cameras: next };
+}
+
+/**
  * The server's event log is behind what we remember (it was reset / its database replaced): forget our
  * high-water mark so that the server's new events are not dropped as duplicates.
  */
@@ -84,11 +110,6 @@ export function resetEventCursor(state: ConsoleState, serverLastEventId: number)
   const id = sanitizeEventId(serverLastEventId);
   return id < state.lastEventId ? { ...state, lastEventId: id } : state;
 }
-
-const time = (iso: string | null): number => {
-  const t = iso === null ? NaN : Date.parse(iso);
-  return Number.isNaN(t) ? 0 : t;
-};
 
 /** Open alerts, newest first (by first seen; ties by id for a stable order). */
 export function selectOpenAlerts(state: Pick<ConsoleState, 'alerts'>): Alert[] {

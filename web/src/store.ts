@@ -11,12 +11,18 @@ import {
   applyEvent,
   applySnapshot,
   initialState,
+  replaceCameras,
   resetEventCursor,
   sanitizeEventId,
   type ConsoleState,
 } from './state.ts';
 
 export const LAST_EVENT_ID_KEY = 'towerwatch.lastEventId';
+/**
+ * How often the console refetches `/api/health`, ms: last-frame times, frame counters, names and the camera list
+ * change without a socket event (only status changes are events), so the camera panel would go stale without it.
+ */
+export const HEALTH_REFRESH_MS = 15_000;
 
 export interface StoreState {
   readonly data: ConsoleState;
@@ -70,6 +76,9 @@ export class ConsoleStore {
 
   private loggedIn = false;
   private casesRequest = 0;
+  private healthTimer: ReturnType<typeof setInterval> | null = null;
+  private healthRequest = 0;
+  private fetchFn: typeof fetch = (input, init) => globalThis.fetch(input, init);
 
   getSnapshot = (): StoreState => this.state;
 
@@ -141,6 +150,7 @@ export class ConsoleStore {
 
   /** Fetch the open alerts, recently closed alerts and camera health, then open the socket. */
   async start(fetchFn: typeof fetch = globalThis.fetch.bind(globalThis)): Promise<void> {
+    this.fetchFn = fetchFn;
     const getJson = async <T>(url: string): Promise<T> => {
       const r = await fetchFn(url, { headers: { accept: 'application/json' } });
       if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
@@ -184,6 +194,10 @@ export class ConsoleStore {
         onReplayDone: (p) => {
           const data = resetEventCursor(this.state.data, p.lastEventId);
           this.set({ ...this.state, data, replayDone: true });
+          // The replay brings each camera's last status change, not what happened since (frames, renames,
+          // removals): take the camera list from a fresh health snapshot now and every HEALTH_REFRESH_MS.
+          void this.refreshHealth();
+          this.healthTimer ??= setInterval(() => void this.refreshHealth(), HEALTH_REFRESH_MS);
         },
         onConnectionState: (connection) => {
           if (connection !== this.state.connection) this.set({ ...this.state, connection });
@@ -196,6 +210,25 @@ export class ConsoleStore {
   stop(): void {
     this.socket?.disconnect();
     this.socket = null;
+    if (this.healthTimer !== null) clearInterval(this.healthTimer);
+    this.healthTimer = null;
+  }
+
+  /**
+   * Refetch `/api/health` and make it the camera list (`replaceCameras`). A failed request (offline, logged out)
+   * keeps the list as it is; a response that arrives after a newer request was sent is ignored.
+   */
+  async refreshHealth(): Promise<void> {
+    const req = ++this.healthRequest;
+    try {
+      const r = await this.fetchFn('/api/health', { headers: { accept: 'application/json' } });
+      if (!r.ok) return;
+      const health = (await r.json()) as HealthResponse;
+      if (req !== this.healthRequest) return;
+      this.set({ ...this.state, data: replaceCameras(this.state.data, health.cameras) });
+    } catch {
+      // the next refresh retries
+    }
   }
 }
 

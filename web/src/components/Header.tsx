@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import { readMuted, unlockAudio, writeMuted } from '../alarm.ts';
+import { audioBlocked, readMuted, subscribeAudio, unlockAudio, writeMuted } from '../alarm.ts';
 import { useAlerts, useCameras, useConnection } from '../hooks.ts';
 import { isLanguage, LANGUAGES, setLanguage } from '../i18n.ts';
 import { linkProps, navigate, useRoute, type Route } from '../router.ts';
@@ -48,6 +48,7 @@ export function Header({ alarmActive = false }: { alarmActive?: boolean }) {
   const session = useSession();
   const route: Route = useRoute();
   const [muted, setMuted] = useState(alarmMute.muted);
+  const soundBlocked = useSyncExternalStore(subscribeAudio, audioBlocked);
   const connected = conn.state === 'connected';
   const role = session.user?.role;
   const staffOrAdmin = isStaff(role) || role === 'admin';
@@ -147,6 +148,17 @@ export function Header({ alarmActive = false }: { alarmActive?: boolean }) {
             }}
           >
             {muted ? t('alarm.unmute') : t('alarm.mute')}
+          </button>
+        )}
+        {isStaff(role) && !muted && soundBlocked && (
+          <button
+            type="button"
+            className="btn small sound-blocked"
+            data-testid="alarm-blocked"
+            title={t('alarm.blockedHint')}
+            onClick={() => unlockAudio()}
+          >
+            {t('alarm.blocked')}
           </button>
         )}
         <label className="lang">

@@ -185,6 +185,16 @@ describe('camera admin API', () => {
     expect(readFileSync(path.join(dir, 'cameras.yaml'), 'utf8')).toBe(YAML);
   });
 
+  it('leaves the dispatch admin routes under /api/admin to the dispatch router (its role message, its 64 kB body limit)', async () => {
+    const r = await duty.req('GET', '/api/admin/users');
+    expect(r.status).toBe(403);
+    expect(JSON.stringify(r.body)).not.toContain('camera administration');
+    const big = await admin.req('POST', '/api/admin/departments', { name: 'x'.repeat(100_000) });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('body_too_large');
+    expect((await admin.req('GET', '/api/admin/no-such-thing')).status).toBe(404);
+  });
+
   it('lists cameras without secrets, with versions as ETags', async () => {
     const r = await admin.req('GET', '/api/admin/cameras');
     expect(r.status).toBe(200);
@@ -300,14 +310,13 @@ describe('camera admin API', () => {
     expect(created.status).toBe(201);
     expect(created.body.camera.auth).toEqual({ username: 'op', passwordEnv: null, hasPassword: true });
     expect(created.text).not.toContain('n3w-Secret');
-    expect(
-      (
-        await admin.req('POST', '/api/admin/cameras', {
-          ...formOf(created.body.camera),
-          auth: { username: 'op', password: 'other' },
-        })
-      ).status,
-    ).toBe(409);
+    const dup = await admin.req('POST', '/api/admin/cameras', {
+      ...formOf(created.body.camera),
+      auth: { username: 'op', password: 'other' },
+    });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.code).toBe('already_exists');
+    expect(dup.body.error.details[0].path).toEqual(['id']);
 
     let v = created.body.camera.version as string;
     const preset = await admin.req(

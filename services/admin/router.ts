@@ -27,7 +27,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { z } from 'zod';
-import { CameraNotFoundError, ConfigConflictError } from '../config/configRepository.ts';
+import { CameraExistsError, CameraNotFoundError, ConfigConflictError } from '../config/configRepository.ts';
 import { ConfigError } from '../config/loadConfig.ts';
 import type { Actor } from '../dispatch/access.ts';
 import type { AuthService, AuthSession } from '../dispatch/auth.ts';
@@ -80,10 +80,12 @@ const param = (req: Request, k: string) => {
 export function createAdminRouter(deps: AdminRouterDeps): express.Router {
   const r = express.Router();
   const svc = deps.service;
-  r.use(express.json({ limit: '256kb' }));
+  // Scoped to /cameras: the dispatch router's own admin routes (/api/admin/users, /zones, ...) share the
+  // /api/admin prefix and keep their own body limit, role check and error messages.
+  r.use('/cameras', express.json({ limit: '256kb' }));
 
-  // Session, role and request id for every admin request.
-  r.use(async (req: Request, res: Response, next: NextFunction) => {
+  // Session, role and request id for every camera-admin request.
+  r.use('/cameras', async (req: Request, res: Response, next: NextFunction) => {
     try {
       const given = req.get('x-request-id');
       const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
@@ -193,6 +195,10 @@ export function createAdminRouter(deps: AdminRouterDeps): express.Router {
     const send = (status: number, code: string, message: string, details?: unknown) =>
       res.status(status).json({ error: { code, message, ...(details !== undefined ? { details } : {}) } });
     if (err instanceof DispatchError) return send(err.status, err.code, err.message, err.details);
+    if (err instanceof CameraExistsError)
+      return send(409, 'already_exists', err.message, [
+        { code: 'already_exists', path: ['id'], message: `already used in ${err.file}` },
+      ]);
     if (err instanceof ConfigConflictError)
       return send(409, 'version_conflict', err.message, { currentVersion: err.currentVersion });
     if (err instanceof CameraNotFoundError) return send(404, 'not_found', err.message);

@@ -94,6 +94,17 @@ export class ConfigConflictError extends Error {
   }
 }
 
+/** 409: a camera with that id already exists (create only); the HTTP answer names the `id` field. */
+export class CameraExistsError extends ConfigConflictError {
+  override name = 'CameraExistsError';
+  constructor(
+    readonly cameraId: string,
+    readonly file: string,
+  ) {
+    super(`camera "${cameraId}" already exists (${file})`, null);
+  }
+}
+
 /** 404: no camera with that id in any config file. */
 export class CameraNotFoundError extends Error {
   override name = 'CameraNotFoundError';
@@ -248,17 +259,13 @@ export class ConfigRepository {
 
   /**
    * Adds a camera (to the first file that has a `cameras` list, else to `newCameraFile`).
-   * @throws ConfigConflictError when the id exists; ConfigError when the result is invalid.
+   * @throws CameraExistsError (a ConfigConflictError) when the id exists; ConfigError when the result is invalid.
    */
   create(camera: CameraConfig): Promise<StoredCamera> {
     return this.serial(() => {
       const files = this.loadAll();
       const existing = files.find((f) => (f.value.cameras ?? []).some((c) => c.id === camera.id));
-      if (existing)
-        throw new ConfigConflictError(
-          `camera "${camera.id}" already exists (${path.basename(existing.file)})`,
-          null,
-        );
+      if (existing) throw new CameraExistsError(camera.id, path.basename(existing.file));
       const target =
         files.find((f) => f.value.cameras !== undefined) ??
         files.find((f) => path.basename(f.file) === (this.opts.newCameraFile ?? 'cameras.yaml'));

@@ -126,6 +126,7 @@ export function adminErrorText(e: unknown, t: TFunction): string {
   if (e instanceof ApiError) {
     const known = [
       'version_conflict',
+      'already_exists',
       'no_ptz',
       'ptz_failed',
       'no_frame',

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { format } from 'prettier';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CameraConfig } from '../schemas/config.ts';
 import {
@@ -91,6 +92,36 @@ describe('ConfigRepository', () => {
     const cfg = loadConfigDir(dir);
     expect(cfg.cameras[0]!.presets[0]!.masks).toEqual([mask]);
     expect(cfg.cameras[1]!.name).toBe('Camera B');
+  });
+
+  it('writes a long mask polygon as a block of [x, y] points that Prettier leaves as it is', async () => {
+    const repo = new ConfigRepository(dir, { clock });
+    const long = [
+      [0.098, 0.026],
+      [0.142, 0.026],
+      [0.125, 0.313],
+      [0.129, 0.646],
+      [0.047, 0.646],
+      [0.048, 0.469],
+      [0.074, 0.208],
+    ] as [number, number][];
+    const short = [
+      [0, 0],
+      [1, 0],
+      [1, 0.2],
+    ] as [number, number][];
+    const b = repo.get('cam-b')!;
+    await repo.update('cam-b', b.version, (c) => ({ ...c, masks: [long], roi: [short] }));
+    const t = text();
+    expect(t).toContain('    masks:\n      - - [0.098, 0.026]\n        - [0.142, 0.026]\n');
+    expect(t).toContain('    roi:\n      - [[0, 0], [1, 0], [1, 0.2]]\n');
+    const prettier = { parser: 'yaml', singleQuote: true, printWidth: 110, trailingComma: 'all' } as const;
+    expect(await format(t, prettier)).toBe(t);
+    // Saving again (another field) keeps the block style; the loader reads the polygon back.
+    const b2 = repo.get('cam-b')!;
+    await repo.update('cam-b', b2.version, (c) => ({ ...c, name: 'Camera B2' }));
+    expect(await format(text(), prettier)).toBe(text());
+    expect(loadConfigDir(dir).cameras[1]!.masks).toEqual([long]);
   });
 
   it('keeps the previous text as a timestamped backup outside the loaded files', async () => {

@@ -31,6 +31,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import {
+  isCollection,
   isMap,
   isScalar,
   isSeq,
@@ -53,6 +54,13 @@ import {
 import { iso, systemClock, type Clock } from '../util/clock.ts';
 import { ConfigError, mergeConfigFiles, parseConfigText } from './loadConfig.ts';
 
+/**
+ * Longest flow sequence of collections (its JSON text, chars) kept on one line when a file is written: a 4-point
+ * polygon such as `[[0.0, 0.0], [1.0, 0.0], [1.0, 0.18], [0.0, 0.18]]` stays flow; longer ones, which Prettier
+ * (printWidth 110, at the indentation of a preset's `masks:`) would break over lines, are written as blocks.
+ */
+const LONG_FLOW_CHARS = 60;
+
 /** How edited files are written back: lines not folded (flow collections: see {@link yamlText}). */
 const YAML_OUTPUT: ToStringOptions = { lineWidth: 0 };
 
@@ -61,11 +69,18 @@ const YAML_OUTPUT: ToStringOptions = { lineWidth: 0 };
  * `[hotspot, smoke]` and `{ id: demo }`. yaml has one padding option for both kinds, which rewrote every
  * untouched `[hotspot]` in a file as `[ hotspot ]` on any save; flow sequences are therefore stringified without
  * padding (an instance override of `toString`, which yaml calls for collections with the stringify context).
+ * A long flow sequence of collections (a mask or ROI polygon of many points, or a list of such polygons) is written
+ * as a block sequence of its items (`- [0.1, 0.2]` per point): with `lineWidth: 0` yaml would put it on one line
+ * past Prettier's width, and Prettier would fold it again on the next format (see {@link LONG_FLOW_CHARS}).
  */
 function yamlText(doc: Document): string {
   visit(doc, {
     Seq(_key, node) {
       if (!node.flow) return;
+      if (node.items.some((i) => isCollection(i)) && JSON.stringify(node.toJSON()).length > LONG_FLOW_CHARS) {
+        node.flow = false;
+        return;
+      }
       const own = node.toString.bind(node) as (ctx?: object, ...rest: unknown[]) => string;
       node.toString = (ctx?: object, ...rest: unknown[]) =>
         own(ctx ? { ...ctx, flowCollectionPadding: '' } : ctx, ...rest);

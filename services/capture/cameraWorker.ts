@@ -502,7 +502,10 @@ export class CameraWorker {
     if (changed) {
       this.state.status = status;
       this.state.since = this.deps.clock.now();
-      this.deps.log.info({ status, error }, 'camera status');
+      // A camera that stops delivering frames is an operational fault (warn, as Frigate logs a dead stream);
+      // starting, online and an admin's disable are routine (info).
+      const fault = status !== 'starting' && status !== 'online' && status !== 'disabled';
+      this.deps.log[fault ? 'warn' : 'info']({ status, error }, 'camera status');
       this.deps.onStatus(this.status);
     }
   }

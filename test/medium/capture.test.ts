@@ -286,6 +286,12 @@ describe('dead and hung cameras', () => {
     expect(hung.w.status.restarts).toBeGreaterThanOrEqual(1);
     // The reason says what happened (ffprobe alone says "Invalid data found", as for a non-RTSP server).
     expect(hung.w.status.lastError).toContain('no RTSP answer: the camera accepted the connection');
+    // The dead camera's status change is a warning (pino level 40) naming the camera; the healthy one's is info.
+    const statusLines = logLines
+      .map((l) => JSON.parse(l) as { level: number; msg: string; cameraId?: string; status?: string })
+      .filter((l) => l.msg === 'camera status');
+    expect(statusLines.find((l) => l.cameraId === 'dead' && l.status === 'offline')?.level).toBe(40);
+    expect(statusLines.find((l) => l.cameraId === 'healthy' && l.status === 'online')?.level).toBe(30);
     await Promise.all([healthy.w.stop(), dead.w.stop(), hung.w.stop()]);
   }, 120_000);
 });

@@ -186,6 +186,12 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         baseDir: config.demo.baseDir,
         streams: config.demo.streams,
         log,
+      }).catch((e: unknown) => {
+        const m = e instanceof Error ? e.message : String(e);
+        if (!m.includes('cannot bind port')) throw e;
+        throw new Error(
+          `${m}: another TowerWatch demo or RTSP server holds it; stop that one, or set TOWERWATCH_DEMO_RTSP_PORT to a free port`,
+        );
       });
       cleanups.push(() => demo.stop());
       if (port !== config.demo.rtspPort) {
@@ -549,7 +555,15 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
         }),
     );
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          e.code === 'EADDRINUSE'
+            ? new Error(
+                `${e.message}: another process holds the console port; stop it, or set PORT to a free port`,
+              )
+            : e,
+        ),
+      );
       server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
     });
     const addr = server.address() as AddressInfo;

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from './config/loadConfig.ts';
+import { DispatchConfigError } from './dispatch/config.ts';
 import { REPO_ROOT, startTowerWatch } from './runtime.ts';
 import { createLogger } from './util/logger.ts';
 
@@ -37,7 +38,7 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (e) {
-  if (e instanceof ConfigError) {
+  if (e instanceof ConfigError || e instanceof DispatchConfigError) {
     log.fatal(e.message);
     process.stderr.write(`\n${e.message}\n`); // readable for a person at a terminal, not only as a JSON log line
     process.exit(78); // EX_CONFIG

@@ -99,6 +99,11 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
     'configuration loaded',
   );
 
+  // Dispatch domain (cases, routing, SLA, audit, users) when the config has a dispatch/ folder. Loaded here so
+  // that a bad dispatch file, too, stops start-up before anything (RTSP server, database, workers) is started.
+  const dispatchDir = path.join(opts.configDir, 'dispatch');
+  const dispatchConfig = existsSync(dispatchDir) ? loadDispatchConfig(dispatchDir) : null;
+
   // A bad TOWERWATCH_DATABASE_URL stops start-up before anything is started.
   const backend = storageBackend(opts.databaseUrl);
   // First, while this process is small: children are started from the spawn host from now on.
@@ -395,14 +400,11 @@ export async function startTowerWatch(opts: RuntimeOptions): Promise<Runtime> {
       await w?.stop();
     };
 
-    // Dispatch domain (cases, routing, SLA, audit, users) when the config has a dispatch/ folder.
-    const dispatchDir = path.join(opts.configDir, 'dispatch');
     let publishCase: (room: string, e: CaseEvent) => void = () => undefined;
     let dispatch: Dispatch | undefined;
     let routingForMap: () => Parameters<typeof buildMapData>[2] = () => null;
     let adminRouter: ReturnType<typeof createCameraAdmin>['router'] | undefined;
-    if (existsSync(dispatchDir)) {
-      const dispatchConfig = loadDispatchConfig(dispatchDir);
+    if (dispatchConfig) {
       // Read per request: the dispatch admin pages update this configuration object in place.
       routingForMap = () => ({ jurisdictions: dispatchConfig.jurisdictions, zones: dispatchConfig.zones });
       const outbound = outboundFromEnv(process.env);

@@ -32,13 +32,15 @@ export class ConfigError extends Error {
   }
 }
 
-function formatPath(p: readonly PropertyKey[]): string {
+/** `['cameras', 2, 'url']` → `cameras[2].url` (the path form used in every config message). */
+export function formatPath(p: readonly PropertyKey[]): string {
   let out = '';
   for (const k of p) out += typeof k === 'number' ? `[${k}]` : out ? `.${String(k)}` : String(k);
   return out;
 }
 
-function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[]): number | null {
+/** 1-based line of the node at path `p` in `doc` (or of its nearest existing parent); null when none. */
+export function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[]): number | null {
   // Walk down as far as the path exists, so a missing key points at its parent object.
   for (let n = p.length; n >= 0; n--) {
     const node = doc.getIn(p.slice(0, n) as unknown[], true) as

@@ -11,13 +11,15 @@
  * | `users.yaml` | {@link UsersFile} (seed users, no passwords) |
  * | `evidence.yaml` (optional) | {@link EvidenceSettings} |
  *
- * Every problem is reported as a {@link DispatchConfigError} issue naming file, path and reason, including
- * cross-file references (a rule naming an unknown department, duplicate ids, ...). Fail fast at start.
+ * Every problem is reported as a {@link DispatchConfigError} issue naming file, line, path and reason, including
+ * cross-file references (a rule naming an unknown department, duplicate ids with the line of the first use, ...).
+ * Fail fast at start (the service exits with 78, EX_CONFIG, as for a bad camera config).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { formatPath, lineOf } from '../config/loadConfig.ts';
 import {
   DepartmentsFile,
   EvidenceSettings,
@@ -30,22 +32,37 @@ import {
 } from './schemas.ts';
 import type { RoutingData } from './routing.ts';
 
-/** One problem: `path` is dotted/bracketed inside the file (`features[2].properties.departmentId`). */
+/**
+ * One problem: `path` is dotted/bracketed inside the file (`features[2].properties.departmentId`); `line` is
+ * 1-based (null when the file is missing or the place has no line).
+ */
 export interface DispatchConfigIssue {
   file: string;
   path: string;
+  line: number | null;
   message: string;
 }
 
-/** Thrown by {@link loadDispatchConfig}; `message` lists every issue as `file: path: reason`. */
+/** Thrown by {@link loadDispatchConfig}; `message` lists every issue as `file:line: path: reason`. */
 export class DispatchConfigError extends Error {
   constructor(readonly issues: DispatchConfigIssue[]) {
     super(
       'Invalid dispatch configuration:\n' +
-        issues.map((i) => `  ${i.file}: ${i.path || '(root)'}: ${i.message}`).join('\n'),
+        issues
+          .map(
+            (i) => `  ${i.file}${i.line !== null ? `:${i.line}` : ''}: ${i.path || '(root)'}: ${i.message}`,
+          )
+          .join('\n'),
     );
     this.name = 'DispatchConfigError';
   }
+}
+
+/** Line (1-based) of character offset `pos` in `text`. */
+function lineAt(text: string, pos: number): number {
+  let line = 1;
+  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
 }
 
 /** The validated dispatch configuration. */
@@ -55,35 +72,62 @@ export interface DispatchConfig extends RoutingData {
   evidence: EvidenceSettings;
 }
 
-function formatPath(p: readonly PropertyKey[]): string {
-  let out = '';
-  for (const k of p) out += typeof k === 'number' ? `[${k}]` : out ? `.${String(k)}` : String(k);
-  return out;
-}
-
 /**
  * Loads `dir`. @throws DispatchConfigError listing every issue (missing file, syntax, schema, references).
  */
 export function loadDispatchConfig(dir: string): DispatchConfig {
   const issues: DispatchConfigIssue[] = [];
+  /** Line lookup per loaded file (by file name), for the cross-file checks below. */
+  const lines = new Map<string, (p: readonly PropertyKey[]) => number | null>();
   function load<S extends z.ZodType>(name: string, schema: S, optional = false): z.infer<S> | null {
     const file = path.join(dir, name);
     if (!existsSync(file)) {
       if (optional) return schema.parse({});
-      issues.push({ file, path: '', message: 'file is missing' });
+      issues.push({ file, path: '', line: null, message: 'file is missing' });
       return null;
     }
-    let raw: unknown;
+    let text: string;
     try {
-      const text = readFileSync(file, 'utf8');
-      raw = name.endsWith('.geojson') || name.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      text = readFileSync(file, 'utf8');
     } catch (e) {
-      issues.push({ file, path: '', message: `syntax: ${(e as Error).message.split('\n')[0] ?? ''}` });
+      issues.push({ file, path: '', line: null, message: `cannot read: ${(e as Error).message}` });
       return null;
     }
-    const r = schema.safeParse(raw);
+    if (name.endsWith('.geojson') || name.endsWith('.json')) {
+      // Strict JSON first (a .geojson must stay readable by GIS tools); yaml then only maps paths to lines.
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        const m = (e as Error).message.split('\n')[0] ?? '';
+        // V8 names a position for some errors only; the YAML parser (JSON is YAML) locates the others.
+        const pos = /position (\d+)/.exec(m)?.[1] ?? parseDocument(text).errors[0]?.pos[0];
+        issues.push({
+          file,
+          path: '',
+          line: pos !== undefined ? lineAt(text, Number(pos)) : null,
+          message: `syntax: ${m}`,
+        });
+        return null;
+      }
+    }
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+    const err = doc.errors[0];
+    if (err) {
+      issues.push({
+        file,
+        path: '',
+        line: lc.linePos(err.pos[0]).line,
+        message: `syntax: ${err.message.split('\n')[0] ?? err.code}`,
+      });
+      return null;
+    }
+    const at = (p: readonly PropertyKey[]) => lineOf(doc, lc, p);
+    lines.set(name, at);
+    const r = schema.safeParse(doc.toJS());
     if (!r.success) {
-      for (const i of r.error.issues) issues.push({ file, path: formatPath(i.path), message: i.message });
+      for (const i of r.error.issues)
+        issues.push({ file, path: formatPath(i.path), line: at(i.path), message: i.message });
       return null;
     }
     return r.data;
@@ -100,70 +144,74 @@ export function loadDispatchConfig(dir: string): DispatchConfig {
     throw new DispatchConfigError(issues);
   }
 
-  const f = (name: string) => path.join(dir, name);
-  const deptIds = new Set<string>();
-  departments.departments.forEach((d, i) => {
-    if (deptIds.has(d.id))
-      issues.push({
-        file: f('departments.yaml'),
-        path: `departments[${i}].id`,
-        message: `duplicate id "${d.id}"`,
-      });
-    deptIds.add(d.id);
-  });
-  const needDept = (file: string, p: string, id: string) => {
-    if (!deptIds.has(id)) issues.push({ file: f(file), path: p, message: `unknown department "${id}"` });
+  /** Records a cross-file problem at path `p` (array form) of file `name`, with its line. */
+  const report = (name: string, p: PropertyKey[], message: string) =>
+    issues.push({
+      file: path.join(dir, name),
+      path: formatPath(p),
+      line: lines.get(name)?.(p) ?? null,
+      message,
+    });
+  /**
+   * Checks ids for uniqueness in one file: a repeat is reported at its own place, naming the first use's line.
+   * @returns the set of ids.
+   */
+  const uniqueIds = (name: string, ids: readonly string[], at: (i: number) => PropertyKey[], what = 'id') => {
+    const first = new Map<string, number>();
+    ids.forEach((id, i) => {
+      const j = first.get(id);
+      if (j === undefined) first.set(id, i);
+      else {
+        const line = lines.get(name)?.(at(j)) ?? null;
+        report(
+          name,
+          at(i),
+          `duplicate ${what} "${id}" (first used at ${formatPath(at(j))}${line !== null ? `, line ${line}` : ''})`,
+        );
+      }
+    });
+    return new Set(first.keys());
   };
-  const jurIds = new Set<string>();
-  jurisdictions.features.forEach((j, i) => {
-    if (jurIds.has(j.properties.id)) {
-      issues.push({
-        file: f('jurisdictions.geojson'),
-        path: `features[${i}].properties.id`,
-        message: `duplicate id "${j.properties.id}"`,
-      });
-    }
-    jurIds.add(j.properties.id);
-    needDept('jurisdictions.geojson', `features[${i}].properties.departmentId`, j.properties.departmentId);
-  });
-  const zoneIds = new Set<string>();
-  zones.features.forEach((z, i) => {
-    if (zoneIds.has(z.properties.id)) {
-      issues.push({
-        file: f('zones.geojson'),
-        path: `features[${i}].properties.id`,
-        message: `duplicate id "${z.properties.id}"`,
-      });
-    }
-    zoneIds.add(z.properties.id);
-  });
+  const deptIds = uniqueIds(
+    'departments.yaml',
+    departments.departments.map((d) => d.id),
+    (i) => ['departments', i, 'id'],
+  );
+  const needDept = (name: string, p: PropertyKey[], id: string) => {
+    if (!deptIds.has(id)) report(name, p, `unknown department "${id}"`);
+  };
+  const jurIds = uniqueIds(
+    'jurisdictions.geojson',
+    jurisdictions.features.map((j) => j.properties.id),
+    (i) => ['features', i, 'properties', 'id'],
+  );
+  jurisdictions.features.forEach((j, i) =>
+    needDept(
+      'jurisdictions.geojson',
+      ['features', i, 'properties', 'departmentId'],
+      j.properties.departmentId,
+    ),
+  );
+  const zoneIds = uniqueIds(
+    'zones.geojson',
+    zones.features.map((z) => z.properties.id),
+    (i) => ['features', i, 'properties', 'id'],
+  );
   rules.rules.forEach((r, i) => {
-    needDept('rules.yaml', `rules[${i}].departmentId`, r.departmentId);
-    if (r.jurisdictionId !== undefined && !jurIds.has(r.jurisdictionId)) {
-      issues.push({
-        file: f('rules.yaml'),
-        path: `rules[${i}].jurisdictionId`,
-        message: `unknown jurisdiction "${r.jurisdictionId}"`,
-      });
-    }
-    if (r.zoneId !== undefined && !zoneIds.has(r.zoneId)) {
-      issues.push({
-        file: f('rules.yaml'),
-        path: `rules[${i}].zoneId`,
-        message: `unknown zone "${r.zoneId}"`,
-      });
-    }
+    needDept('rules.yaml', ['rules', i, 'departmentId'], r.departmentId);
+    if (r.jurisdictionId !== undefined && !jurIds.has(r.jurisdictionId))
+      report('rules.yaml', ['rules', i, 'jurisdictionId'], `unknown jurisdiction "${r.jurisdictionId}"`);
+    if (r.zoneId !== undefined && !zoneIds.has(r.zoneId))
+      report('rules.yaml', ['rules', i, 'zoneId'], `unknown zone "${r.zoneId}"`);
   });
-  const names = new Set<string>();
+  uniqueIds(
+    'users.yaml',
+    users.users.map((u) => u.username),
+    (i) => ['users', i, 'username'],
+    'username',
+  );
   users.users.forEach((u, i) => {
-    if (names.has(u.username))
-      issues.push({
-        file: f('users.yaml'),
-        path: `users[${i}].username`,
-        message: `duplicate username "${u.username}"`,
-      });
-    names.add(u.username);
-    if (u.departmentId !== undefined) needDept('users.yaml', `users[${i}].departmentId`, u.departmentId);
+    if (u.departmentId !== undefined) needDept('users.yaml', ['users', i, 'departmentId'], u.departmentId);
   });
   if (issues.length > 0) throw new DispatchConfigError(issues);
   return {

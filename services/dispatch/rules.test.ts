@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -142,7 +142,7 @@ describe('config', () => {
     try {
       cpSync(DEMO_DISPATCH_DIR, dir, { recursive: true });
       writeFileSync(path.join(dir, 'rules.yaml'), 'rules:\n  - { zoneType: volcano, departmentId: env }\n');
-      expect(() => loadDispatchConfig(dir)).toThrow(/rules\.yaml: rules\[0\]\.zoneType: /);
+      expect(() => loadDispatchConfig(dir)).toThrow(/rules\.yaml:2: rules\[0\]\.zoneType: /);
       writeFileSync(
         path.join(dir, 'rules.yaml'),
         'rules:\n  - { zoneType: farmland, departmentId: police }\n',
@@ -159,15 +159,34 @@ describe('config', () => {
         {
           file: path.join(dir, 'rules.yaml'),
           path: 'rules[0].departmentId',
+          line: 2,
           message: 'unknown department "police"',
         },
       ]);
+      expect((err as Error).message).toContain(
+        'rules.yaml:2: rules[0].departmentId: unknown department "police"',
+      );
       writeFileSync(
         path.join(dir, 'zones.geojson'),
         '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"z","name":"z","zoneType":"farmland"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}}]}',
       );
       expect(() => loadDispatchConfig(dir)).toThrow(
-        /zones\.geojson: features\[0\]\.geometry\.coordinates\[0\]: a linear ring must be closed/,
+        /zones\.geojson:1: features\[0\]\.geometry\.coordinates\[0\]: a linear ring must be closed/,
+      );
+      writeFileSync(path.join(dir, 'zones.geojson'), '{"type":"FeatureCollection",\n"features":[}\n');
+      expect(() => loadDispatchConfig(dir)).toThrow(/zones\.geojson:2: \(root\): syntax: /);
+      writeFileSync(path.join(dir, 'rules.yaml'), 'rules:\n  - { zoneType: farmland departmentId: env }\n');
+      expect(() => loadDispatchConfig(dir)).toThrow(/rules\.yaml:2: \(root\): syntax: /);
+      cpSync(DEMO_DISPATCH_DIR, dir, { recursive: true });
+      const depts = readFileSync(path.join(dir, 'departments.yaml'), 'utf8');
+      writeFileSync(
+        path.join(dir, 'departments.yaml'),
+        `${depts}  - { id: env, name: again, kind: bureau }\n`,
+      );
+      const lines = depts.split('\n');
+      const firstEnv = lines.findIndex((l) => l.includes('{ id: env,')) + 1;
+      expect(() => loadDispatchConfig(dir)).toThrow(
+        `departments.yaml:${lines.length}: departments[${lines.filter((l) => l.startsWith('  - ')).length}].id: duplicate id "env" (first used at departments[0].id, line ${firstEnv})`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

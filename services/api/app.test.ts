@@ -3,7 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Alert, ServerEvent, ServerToClientEvents } from '../schemas/api.ts';
+import {
+  HealthProbe,
+  HealthResponse,
+  type Alert,
+  type CameraHealth,
+  type ServerEvent,
+  type ServerToClientEvents,
+} from '../schemas/api.ts';
 import { openSqliteStore } from '../store/sqliteStore.ts';
 import { silentLogger } from '../util/logger.ts';
 import { createApp } from './app.ts';
@@ -29,6 +36,30 @@ const alert = (id: string, at: string): Alert => ({
 const cleanup: (() => void)[] = [];
 afterEach(() => cleanup.splice(0).forEach((f) => f()));
 
+/** One camera's health, with what must stay behind the login (name, an error naming host and path). */
+const CAM_HEALTH: CameraHealth = {
+  id: 'cam-1',
+  name: '一号塔',
+  channel: 'thermal',
+  status: 'online',
+  online: true,
+  statusSince: '2026-01-01T00:00:00.000Z',
+  lastFrameAt: null,
+  framesSampled: 0,
+  framesAnalysed: 0,
+  framesDropped: 0,
+  framesSkippedPtz: 0,
+  presetId: null,
+  framesCorrupt: 0,
+  restarts: 1,
+  lastError: 'connection refused: rtsp://10.1.2.3:554/Streaming/Channels/101',
+  decodeMode: null,
+  receiver: null,
+  keyframesDropped: 0,
+  codec: null,
+  gopMs: null,
+};
+
 async function setup(
   opts: { hasSession?: (cookie: string | undefined) => Promise<boolean>; sessionRecheckMs?: number } = {},
 ) {
@@ -49,7 +80,12 @@ async function setup(
       writeSnapshot: () => undefined,
       readSnapshot: (id) => (id === 'a1' ? Buffer.from([0xff, 0xd8]) : null),
     },
-    health: () => ({ status: 'ok', startedAt: '2026-01-01T00:00:00.000Z', models: [], cameras: [] }),
+    health: () => ({
+      status: 'ok',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      models: [],
+      cameras: [CAM_HEALTH],
+    }),
     cameras: () => [],
     log: silentLogger(),
   });
@@ -173,7 +209,19 @@ describe('session required (a dispatch domain with users)', () => {
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
       expect((await fetch(`${base}${p}`, { headers: { cookie: 'tw_session=bad' } })).status, p).toBe(401);
     }
-    expect((await fetch(`${base}/api/health`)).status).toBe(200);
+    // Health stays open for probes, without per-camera detail; a session gets the cameras.
+    const probe = await fetch(`${base}/api/health`);
+    expect(probe.status).toBe(200);
+    expect(HealthProbe.parse(await probe.json())).toEqual({
+      status: 'ok',
+      startedAt: expect.any(String) as string,
+      cameras: { total: 1, online: 1 },
+    });
+    const anonText = await (await fetch(`${base}/api/health`)).text();
+    expect(anonText).not.toContain('一号塔');
+    expect(anonText).not.toContain('10.1.2.3');
+    const full = await fetch(`${base}/api/health`, { headers: { cookie: 'tw_session=good' } });
+    expect(HealthResponse.parse(await full.json()).cameras.map((c) => c.id)).toEqual(['cam-1']);
     const ok = await fetch(`${base}/api/alerts`, { headers: { cookie: 'tw_session=good' } });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { alerts: Alert[] }).alerts.map((a) => a.id)).toEqual(['a1']);

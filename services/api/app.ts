@@ -17,6 +17,7 @@ import {
   StatusHistoryQuery,
   SocketAuth,
   type ClientToServerEvents,
+  type HealthProbe,
   type HealthResponse,
   type MapResponse,
   type ServerEvent,
@@ -44,7 +45,8 @@ export interface AppDeps {
     /**
      * Whether a `Cookie` header carries a valid session. When given, the monitoring reads (`/api/cameras…`,
      * `/api/alerts…` incl. snapshots and clips, `/api/map`) answer 401 without one and socket.io refuses the
-     * handshake (every namespace: events and live video); `/api/health` and `/metrics` stay open for probes.
+     * handshake (every namespace: events and live video); `/api/health` and `/metrics` stay open for probes
+     * (`/api/health` without a session answers a {@link HealthProbe}: status and camera counts only).
      */
     hasSession?: (cookie: string | undefined) => Promise<boolean>;
     /**
@@ -98,12 +100,24 @@ export function createApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  app.get('/api/health', (_req, res) => {
-    res.json(deps.health());
-  });
-
   // Camera positions, alert snapshots and live video are for logged-in staff and offices only.
   const hasSession = deps.dispatch?.hasSession;
+
+  // Open for probes; per-camera detail (names, last errors naming hosts and paths) only with a session.
+  app.get('/api/health', async (req, res) => {
+    const h = deps.health();
+    if (!hasSession || (await hasSession(req.get('cookie')))) {
+      res.json(h);
+      return;
+    }
+    const probe: HealthProbe = {
+      status: h.status,
+      startedAt: h.startedAt,
+      cameras: { total: h.cameras.length, online: h.cameras.filter((c) => c.online).length },
+    };
+    res.json(probe);
+  });
+
   if (hasSession) {
     app.use(['/api/cameras', '/api/alerts', '/api/map'], async (req, _res, next) => {
       if (await hasSession(req.get('cookie'))) return next();

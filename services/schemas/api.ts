@@ -150,6 +150,20 @@ export const HealthResponse = z
   .strict();
 export type HealthResponse = z.infer<typeof HealthResponse>;
 
+/**
+ * `GET /api/health` without a session when logins are configured: enough for a load balancer, Docker's
+ * HEALTHCHECK or an uptime monitor (overall status, camera counts), nothing about the cameras themselves (names,
+ * last errors with hosts and paths, which stay behind the login as the rest of the monitoring API).
+ */
+export const HealthProbe = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    startedAt: z.string(),
+    cameras: z.object({ total: z.number().int(), online: z.number().int() }).strict(),
+  })
+  .strict();
+export type HealthProbe = z.infer<typeof HealthProbe>;
+
 export const AlertListQuery = z
   .object({
     status: AlertStatus.optional(),

@@ -50,7 +50,7 @@ async function alertsOf(camera: string): Promise<Alert[]> {
 }
 
 async function framesAnalysed(camera: string): Promise<number> {
-  const h = (await (await fetch(`${base}/api/health`)).json()) as HealthResponse;
+  const h = await getJson<HealthResponse>(base, cookie, '/api/health');
   return h.cameras.find((c) => c.id === camera)?.framesAnalysed ?? -1;
 }
 

@@ -23,7 +23,7 @@ let configDir: string;
 let admin: TestClient;
 
 const health = async (id: string): Promise<CameraHealth | undefined> =>
-  ((await (await fetch(`${rt.url}/api/health`)).json()) as HealthResponse).cameras.find((c) => c.id === id);
+  ((await admin.req('GET', '/api/health')).body as HealthResponse).cameras.find((c) => c.id === id);
 /**
  * Receivers pulling from this test's demo RTSP server (both cameras pull one mount): TCP connections, since the
  * keyframe camera's built-in client (the default) runs in this process and only the full-decode camera is an ffmpeg.

@@ -47,7 +47,7 @@ describe('demo fleet end to end', () => {
     const health = await waitFor(
       'all cameras online',
       async () => {
-        const h = (await (await fetch(`${rt.url}/api/health`)).json()) as HealthResponse;
+        const h = (await duty.req('GET', '/api/health')).body as HealthResponse;
         return h.cameras.every((c) => c.online) ? h : null;
       },
       60_000,

@@ -3,7 +3,13 @@
  * `useSyncExternalStore`, and the bootstrap (REST snapshot → socket with replay).
  */
 import type { Case, CaseEvent } from '../../services/dispatch/schemas.ts';
-import type { AlertListResponse, HealthResponse, ServerEvent } from '../../services/schemas/api.ts';
+import type {
+  AlertListResponse,
+  CameraHealth,
+  HealthProbe,
+  HealthResponse,
+  ServerEvent,
+} from '../../services/schemas/api.ts';
 import { apiGet } from './api.ts';
 import { applyCase, applyCaseEvent, applyCaseList, initialCases, type CasesState } from './caseState.ts';
 import { connectSocket, type ConnectionState, type ConsoleSocket } from './socket.ts';
@@ -158,21 +164,21 @@ export class ConsoleStore {
     };
     const [open, health, closed] = await Promise.allSettled([
       getJson<AlertListResponse>('/api/alerts?status=open&limit=500'),
-      getJson<HealthResponse>('/api/health'),
+      getJson<HealthResponse | HealthProbe>('/api/health').then(cameraHealth),
       getJson<AlertListResponse>('/api/alerts?status=closed&limit=20'),
     ]);
     let data = this.state.data;
     if (open.status === 'fulfilled' && health.status === 'fulfilled') {
       data = applySnapshot(data, {
         alerts: [...(closed.status === 'fulfilled' ? closed.value.alerts : []), ...open.value.alerts],
-        cameras: health.value.cameras,
+        cameras: health.value,
       });
       this.set({ ...this.state, data, loadFailed: false });
     } else {
       // Without a baseline, the stored cursor would hide everything before it: ask for a full replay.
       data = applySnapshot(initialState(0), {
         alerts: open.status === 'fulfilled' ? open.value.alerts : [],
-        cameras: health.status === 'fulfilled' ? health.value.cameras : [],
+        cameras: health.status === 'fulfilled' ? health.value : [],
       });
       this.state = { ...this.state, data, loadFailed: true }; // do not persist the 0 until events arrive
       for (const l of this.listeners) l();
@@ -223,13 +229,22 @@ export class ConsoleStore {
     try {
       const r = await this.fetchFn('/api/health', { headers: { accept: 'application/json' } });
       if (!r.ok) return;
-      const health = (await r.json()) as HealthResponse;
-      if (req !== this.healthRequest) return;
+      const health = (await r.json()) as HealthResponse | HealthProbe;
+      if (req !== this.healthRequest || !Array.isArray(health.cameras)) return; // a probe answer: session ended
       this.set({ ...this.state, data: replaceCameras(this.state.data, health.cameras) });
     } catch {
       // the next refresh retries
     }
   }
+}
+
+/**
+ * The camera list of a `/api/health` answer; a {@link HealthProbe} (no session: counts only) has none.
+ * @throws Error for a probe answer, so the first load treats it as a failed request.
+ */
+function cameraHealth(h: HealthResponse | HealthProbe): CameraHealth[] {
+  if (!Array.isArray(h.cameras)) throw new Error('/api/health: no camera detail (not logged in)');
+  return h.cameras;
 }
 
 /** The page's store (created on first use so tests can import this module without a browser). */

@@ -7,13 +7,13 @@ import {
   HealthProbe,
   HealthResponse,
   type Alert,
-  type CameraHealth,
   type ServerEvent,
   type ServerToClientEvents,
 } from '../schemas/api.ts';
 import { openSqliteStore } from '../store/sqliteStore.ts';
 import { silentLogger } from '../util/logger.ts';
 import { createApp } from './app.ts';
+import { cameraHealthFixture } from './testFixtures.ts';
 
 const alert = (id: string, at: string): Alert => ({
   id,
@@ -37,28 +37,12 @@ const cleanup: (() => void)[] = [];
 afterEach(() => cleanup.splice(0).forEach((f) => f()));
 
 /** One camera's health, with what must stay behind the login (name, an error naming host and path). */
-const CAM_HEALTH: CameraHealth = {
-  id: 'cam-1',
+const CAM_HEALTH = cameraHealthFixture({
   name: '一号塔',
   channel: 'thermal',
-  status: 'online',
-  online: true,
-  statusSince: '2026-01-01T00:00:00.000Z',
-  lastFrameAt: null,
-  framesSampled: 0,
-  framesAnalysed: 0,
-  framesDropped: 0,
-  framesSkippedPtz: 0,
-  presetId: null,
-  framesCorrupt: 0,
   restarts: 1,
   lastError: 'connection refused: rtsp://10.1.2.3:554/Streaming/Channels/101',
-  decodeMode: null,
-  receiver: null,
-  keyframesDropped: 0,
-  codec: null,
-  gopMs: null,
-};
+});
 
 async function setup(
   opts: { hasSession?: (cookie: string | undefined) => Promise<boolean>; sessionRecheckMs?: number } = {},

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../schemas/api.ts';
 import { silentLogger } from '../util/logger.ts';
 import { createEventFeed } from './eventFeed.ts';
+import { cameraHealthFixture } from './testFixtures.ts';
 
 /** An in-memory event log whose reads take `readMs` (an asynchronous database). */
 function slowLog(readMs: number) {
@@ -12,28 +13,7 @@ function slowLog(readMs: number) {
       id,
       at: '2026-01-01T00:00:00.000Z',
       kind: 'camera.status',
-      camera: {
-        id: `cam-${id}`,
-        name: 'c',
-        channel: 'visible',
-        status: 'online',
-        online: true,
-        statusSince: '2026-01-01T00:00:00.000Z',
-        lastFrameAt: null,
-        framesSampled: 0,
-        framesAnalysed: 0,
-        framesDropped: 0,
-        framesCorrupt: 0,
-        framesSkippedPtz: 0,
-        presetId: null,
-        restarts: 0,
-        lastError: null,
-        decodeMode: null,
-        receiver: null,
-        keyframesDropped: 0,
-        codec: null,
-        gopMs: null,
-      },
+      camera: cameraHealthFixture({ id: `cam-${id}`, name: 'c' }),
     };
     events.push(e);
     return e;

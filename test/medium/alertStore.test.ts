@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cameraHealthFixture } from '../../services/api/testFixtures.ts';
 import type { Alert, CameraHealth } from '../../services/schemas/api.ts';
 import { openPgStore } from '../../services/store/pgStore.ts';
 import type { Store } from '../../services/store/repository.ts';
@@ -35,28 +36,7 @@ const mkAlert = (id: string, firstSeenAt: string, over: Partial<Alert> = {}): Al
 });
 const opened = (a: Alert) => ({ at: a.firstSeenAt, kind: 'alert.opened' as const, alert: a });
 const health = (id: string, status: CameraHealth['status'], at: string, lastError: string | null = null) =>
-  ({
-    id,
-    name: id,
-    channel: 'visible',
-    status,
-    online: status === 'online',
-    statusSince: at,
-    lastFrameAt: null,
-    framesSampled: 0,
-    framesAnalysed: 0,
-    framesDropped: 0,
-    framesCorrupt: 0,
-    framesSkippedPtz: 0,
-    presetId: null,
-    restarts: 0,
-    lastError,
-    decodeMode: null,
-    receiver: null,
-    keyframesDropped: 0,
-    codec: null,
-    gopMs: null,
-  }) satisfies CameraHealth;
+  cameraHealthFixture({ id, name: id, status, online: status === 'online', statusSince: at, lastError });
 
 const t = (min: number) => new Date(Date.UTC(2026, 4, 1, 8, min)).toISOString();
 

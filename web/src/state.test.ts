@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cameraHealthFixture } from '../../services/api/testFixtures.ts';
 import type { Alert, CameraHealth, ServerEvent } from '../../services/schemas/api.ts';
 import {
   applyEvent,
@@ -36,29 +37,20 @@ function alert(id: string, over: Partial<Alert> = {}): Alert {
 }
 
 function camera(id: string, over: Partial<CameraHealth> = {}): CameraHealth {
-  return {
+  return cameraHealthFixture({
     id,
     name: id,
     channel: 'thermal',
-    status: 'online',
-    online: true,
     statusSince: '2025-06-01T00:00:00.000Z',
     lastFrameAt: '2025-06-01T02:00:00.000Z',
     framesSampled: 10,
     framesAnalysed: 10,
-    framesDropped: 0,
-    framesCorrupt: 0,
-    framesSkippedPtz: 0,
-    presetId: null,
-    restarts: 0,
-    lastError: null,
     decodeMode: 'keyframes',
     receiver: 'builtin',
-    keyframesDropped: 0,
     codec: 'h264',
     gopMs: 1000,
     ...over,
-  };
+  });
 }
 
 const at = '2025-06-01T02:00:00.000Z';

@@ -229,11 +229,11 @@ export class ConsoleStore {
     try {
       const r = await this.fetchFn('/api/health', { headers: { accept: 'application/json' } });
       if (!r.ok) return;
-      const health = (await r.json()) as HealthResponse | HealthProbe;
-      if (req !== this.healthRequest || !Array.isArray(health.cameras)) return; // a probe answer: session ended
-      this.set({ ...this.state, data: replaceCameras(this.state.data, health.cameras) });
+      const cameras = cameraHealth((await r.json()) as HealthResponse | HealthProbe);
+      if (req !== this.healthRequest) return;
+      this.set({ ...this.state, data: replaceCameras(this.state.data, cameras) });
     } catch {
-      // the next refresh retries
+      // network error or a probe answer (the session ended): the next refresh retries
     }
   }
 }

@@ -1,3 +1,4 @@
+import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';
 import {
   AuditRole,
@@ -87,5 +88,16 @@ describe('locales', () => {
     for (const key of Object.keys(locales['zh-CN'])) {
       expect(vars(locales.en[key]), key).toEqual(vars(locales['zh-CN'][key]));
     }
+  });
+});
+
+describe('plurals', () => {
+  it('en says "1 tile" / "4 tiles"; zh-CN has one form', async () => {
+    const i = i18next.createInstance();
+    await i.init({ resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } }, lng: 'en' });
+    expect([1, 4].map((count) => i.t('wall.tiles', { count }))).toEqual(['1 tile', '4 tiles']);
+    expect(i.t('wall.cameraCount', { count: 1 })).toBe('1 camera');
+    await i.changeLanguage('zh-CN');
+    expect([1, 4].map((count) => i.t('wall.tiles', { count }))).toEqual(['1 分屏', '4 分屏']);
   });
 });
